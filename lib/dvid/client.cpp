@@ -1,0 +1,143 @@
+#include "dvid/client.hpp"
+
+#include <thread>
+
+#include <curl/curl.h>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+
+namespace dflow::dvid {
+namespace {
+
+struct GlobalInit {
+  GlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+  ~GlobalInit() { curl_global_cleanup(); }
+};
+
+size_t on_body(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+// DVID answers errors as plain text; one line of it is what the user needs.
+std::string first_line(const std::string& s, size_t max = 300) {
+  std::string line = s.substr(0, s.find('\n'));
+  if (line.size() > max) line = line.substr(0, max) + "...";
+  return line;
+}
+
+bool retryable_status(long status) { return status >= 500 || status == 429; }
+
+}  // namespace
+
+struct Client::Curl {
+  CURL* h = nullptr;
+  Curl() {
+    static GlobalInit init;
+    h = curl_easy_init();
+    if (!h) fail("libcurl: curl_easy_init failed");
+  }
+  ~Curl() { curl_easy_cleanup(h); }
+};
+
+Client::Client(std::string server, RetryPolicy retry) : server_(std::move(server)), retry_(retry), curl_(std::make_unique<Curl>()) {
+  if (server_.find("://") == std::string::npos) server_ = "http://" + server_;
+  while (!server_.empty() && server_.back() == '/') server_.pop_back();
+}
+Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+std::string Client::url(const std::string& path, bool admin) const {
+  std::string u = server_ + (path.starts_with('/') ? "" : "/") + path;
+  auto add = [&](const std::string& q) {
+    if (q.empty()) return;
+    u += (u.find('?') == std::string::npos ? '?' : '&');
+    u += q;
+  };
+  add(default_query_);
+  if (admin && !admin_token_.empty()) add("admintoken=" + admin_token_);
+  return u;
+}
+
+Response Client::perform_once(const std::string& method, const std::string& u, std::span<const std::byte> body,
+                              const std::string& content_type, std::string& transport_error) {
+  CURL* h = curl_->h;
+  curl_easy_reset(h);
+  Response r;
+  curl_easy_setopt(h, CURLOPT_URL, u.c_str());
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(retry_.timeout.count()));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(retry_.connect_timeout.count()));
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl_slist* headers = nullptr;
+  if (method == "POST" || method == "PUT") {
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, reinterpret_cast<const char*>(body.data()));
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    // curl would otherwise send "Expect: 100-continue" and wait a second for large bodies.
+    headers = curl_slist_append(headers, "Expect:");
+    if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
+    if (method == "PUT") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+  } else if (method == "HEAD") {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (method == "GET" && !body.empty()) {
+    // DVID reads JSON label lists from the body of some GETs (/indices).
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "GET");
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, reinterpret_cast<const char*>(body.data()));
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  } else if (method != "GET") {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+  }
+  if (headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  const CURLcode rc = curl_easy_perform(h);
+  curl_slist_free_all(headers);
+  if (rc != CURLE_OK) {
+    transport_error = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    return r;
+  }
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+  return r;
+}
+
+Response Client::request(const std::string& method, const std::string& path, std::span<const std::byte> body,
+                         const std::string& content_type, bool admin) {
+  const std::string u = url(path, admin);
+  auto delay = retry_.first_delay;
+  std::string last_problem;
+  for (int attempt = 1; attempt <= retry_.attempts; ++attempt) {
+    std::string transport_error;
+    Response r = perform_once(method, u, body, content_type, transport_error);
+    if (transport_error.empty() && !retryable_status(r.status)) return r;
+    last_problem = transport_error.empty() ? fmt::format("HTTP {}: {}", r.status, first_line(r.body)) : transport_error;
+    if (attempt < retry_.attempts) {
+      log::warn("DVID {} {}: {} (attempt {}/{}, retrying in {:.1f} s)", method, u, last_problem, attempt,
+                retry_.attempts, delay.count() / 1000.0);
+      std::this_thread::sleep_for(delay);
+      delay = std::min(delay * 2, retry_.max_delay);
+    }
+  }
+  fail("DVID {} {}: {} (gave up after {} attempts)", method, u, last_problem, retry_.attempts);
+}
+
+std::string Client::get(const std::string& path) {
+  Response r = request("GET", path);
+  if (r.status / 100 != 2) fail("DVID GET {}: HTTP {}: {}", url(path), r.status, first_line(r.body));
+  return std::move(r.body);
+}
+
+std::string Client::post(const std::string& path, std::span<const std::byte> body, const std::string& content_type) {
+  Response r = request("POST", path, body, content_type);
+  if (r.status / 100 != 2) fail("DVID POST {}: HTTP {}: {}", url(path), r.status, first_line(r.body));
+  return std::move(r.body);
+}
+
+std::string Client::post(const std::string& path, const std::string& body, const std::string& content_type) {
+  return post(path, std::as_bytes(std::span(body.data(), body.size())), content_type);
+}
+
+}  // namespace dflow::dvid

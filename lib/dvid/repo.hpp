@@ -1,0 +1,27 @@
+#pragma once
+// Server, repo and version endpoints of DVID (server/web.go): heartbeat, info, repos, instances,
+// commit, new version. Instance settings are sent as JSON strings, as DVID's config getters require.
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "dvid/client.hpp"
+
+namespace dflow::dvid {
+
+bool heartbeat(Client& c);
+nlohmann::json server_info(Client& c);
+// Returns the new repo's root UUID.
+std::string create_repo(Client& c, const std::string& alias, const std::string& description);
+nlohmann::json repo_info(Client& c, const std::string& uuid);
+// settings: DVID creation keys ("MaxDownresLevel" -> "6"); sent as strings.
+void create_instance(Client& c, const std::string& uuid, const std::string& type_name, const std::string& data_name,
+                     const std::map<std::string, std::string>& settings = {});
+nlohmann::json instance_info(Client& c, const std::string& uuid, const std::string& data_name);
+// Locks the node; returns the committed UUID.
+std::string commit(Client& c, const std::string& uuid, const std::string& note);
+// Opens a child version of a committed node; returns the child's UUID.
+std::string new_version(Client& c, const std::string& uuid, const std::string& note = {});
+
+}  // namespace dflow::dvid
