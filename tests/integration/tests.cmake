@@ -13,7 +13,8 @@ set_tests_properties(dvid_server_stop PROPERTIES FIXTURES_CLEANUP dvid_server)
 function(dflow_dvid_test name)
   dflow_test(${name} ${ARGN} LABELS dvid)
   set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED dvid_server
-    ENVIRONMENT "DFLOW_DVID_URL=http://127.0.0.1:${DFLOW_TEST_DVID_PORT};DFLOW_DVID_DIR=${DFLOW_TEST_DVID_DIR};DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp")
+    ENVIRONMENT "DFLOW_DVID_URL=http://127.0.0.1:${DFLOW_TEST_DVID_PORT};DFLOW_DVID_DIR=${DFLOW_TEST_DVID_DIR};DVID_TEST_DATA=${DVID_TEST_DATA};DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp")
 endfunction()
 
 dflow_dvid_test(test_dvid_client SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_dvid_client.cpp DEPS dflow_dvid)
+dflow_dvid_test(test_labelmap_dvid SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_labelmap_dvid.cpp DEPS dflow_dvid dflow_codec ZLIB::ZLIB)
