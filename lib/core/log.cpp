@@ -62,13 +62,34 @@ std::string timestamp() {
   return fmt::format("{}.{:03d}", buf, ms);
 }
 
+std::string line_prefix(Level level, std::string_view source) {
+  return fmt::format("[{}] [{}] {} ", timestamp(), source, level_name(level));
+}
+
+bool has_line_prefix(std::string_view line) {
+  // "[YYYY-MM-DD HH:MM:SS.mmm] [source] LEVEL "
+  constexpr std::string_view stamp = "[dddd-dd-dd dd:dd:dd.ddd] [";
+  if (line.size() < stamp.size()) return false;
+  for (size_t i = 0; i < stamp.size(); ++i) {
+    const char c = line[i];
+    if (stamp[i] == 'd' ? (c < '0' || c > '9') : c != stamp[i]) return false;
+  }
+  const size_t close = line.find("] ", stamp.size());
+  if (close == std::string_view::npos || close == stamp.size()) return false;
+  const std::string_view rest = line.substr(close + 2);
+  if (rest.size() < 6 || rest[5] != ' ') return false;
+  for (const Level l : {Level::debug, Level::info, Level::warn, Level::error})
+    if (rest.substr(0, 5) == level_name(l)) return true;
+  return false;
+}
+
 void write(Level level, std::string_view message) {
   if (level < g_level) return;
   std::lock_guard lock(g_mutex);
   std::string line;
   // Multi-line messages keep the prefix on every line so grep by rank still works.
   size_t start = 0;
-  const std::string prefix = fmt::format("[{}] [{}] {} ", timestamp(), g_source, level_name(level));
+  const std::string prefix = line_prefix(level, g_source);
   do {
     const size_t nl = message.find('\n', start);
     const auto part = message.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);

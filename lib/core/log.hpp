@@ -19,6 +19,10 @@ void add_file(const std::filesystem::path& path);
 void write(Level level, std::string_view message);
 // Current wall-clock time as "YYYY-MM-DD HH:MM:SS.mmm" (also used by launchflow for foreign lines).
 std::string timestamp();
+// "[<timestamp()>] [<source>] INFO  ": the start of every line write() produces.
+std::string line_prefix(Level level, std::string_view source);
+// True if `line` starts like a line write() produced (launchflow passes those through unchanged).
+bool has_line_prefix(std::string_view line);
 
 template <typename... A> void debug(fmt::format_string<A...> f, A&&... a) { write(Level::debug, fmt::format(f, std::forward<A>(a)...)); }
 template <typename... A> void info(fmt::format_string<A...> f, A&&... a) { write(Level::info, fmt::format(f, std::forward<A>(a)...)); }

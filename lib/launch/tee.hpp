@@ -1,0 +1,30 @@
+#pragma once
+// Running the stage with its output teed: every line the child writes goes to our terminal (same
+// stream) and to output.log, as flyemflows' tee_streams does, but line by line so lines that are not
+// ours (mpirun's own messages) can be given the common log prefix.
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dflow::launch {
+
+struct ChildStatus {
+  int exit_code = 0;  // valid if signal == 0
+  int signal = 0;     // the signal that killed the child, or 0
+  // What launchflow exits with: exit_code, or 128 + signal as a shell reports it.
+  int status() const { return signal ? 128 + signal : exit_code; }
+};
+
+// A line as it goes to output.log: unchanged if it already carries our log prefix, otherwise with the
+// prefix of `source` (INFO for stdout, WARN for stderr). Ends with '\n'.
+std::string tee_line(std::string_view line, bool from_stderr, std::string_view source);
+
+// Runs argv[0] (a path) with `argv` in `cwd`, stdin from /dev/null, in its own process group, and
+// tees its stdout and stderr to ours and to `log_fd` until it exits. SIGINT, SIGTERM and SIGHUP sent
+// to us meanwhile are forwarded to the child (mpirun passes them on to the ranks); if we die, the
+// child gets SIGTERM. Throws Error if the child cannot be started.
+ChildStatus run_teed(const std::vector<std::string>& argv, const std::filesystem::path& cwd, int log_fd,
+                     std::string_view source);
+
+}  // namespace dflow::launch
