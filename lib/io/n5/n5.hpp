@@ -18,7 +18,7 @@ struct N5Spec {
   Vec3 shape;           // x,y,z
   Vec3 chunk_shape;     // x,y,z
   DType dtype = DType::uint8;
-  std::string compression = "gzip";  // raw | gzip | zstd | blosc
+  std::string compression = "gzip";  // raw | gzip | zlib | zstd | blosc (= blosc-lz4) | blosc-<cname>
   int level = -1;                     // -1 = codec default
 };
 class N5Writer {

@@ -1,0 +1,85 @@
+// Reading an N5 dataset: only the chunks a request touches are read, each decompressed once into a
+// per-call buffer and converted (big-endian -> native) only where it overlaps the request.
+// The reader holds nothing mutable, so concurrent read() calls need no locking.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/files.hpp"
+#include "io/n5/chunk_copy.hpp"
+#include "io/n5/n5.hpp"
+#include "io/n5/n5_chunk.hpp"
+#include "io/n5/n5_metadata.hpp"
+
+namespace dflow {
+namespace {
+
+class N5Reader final : public VolumeReader {
+ public:
+  N5Reader(fs::path dir, n5::Metadata m) : dir_(std::move(dir)), dir_str_(dir_.string()), m_(std::move(m)) {}
+
+  DType dtype() const override { return m_.dtype; }
+  Box bounds() const override { return {{0, 0, 0}, m_.shape}; }
+  Vec3 chunk_shape() const override { return m_.chunk; }
+  std::string describe() const override { return "n5:" + dir_str_; }
+
+  void read(const Box& box, std::span<std::byte> out) const override {
+    check_box(box);
+    const size_t elem = dtype_size(m_.dtype);
+    if (out.size() != static_cast<size_t>(box.volume()) * elem)
+      fail("{}: output buffer has {} bytes, box {} needs {}", describe(), out.size(), box, box.volume() * elem);
+    const Vec3 glo = floor_div(box.lo, m_.chunk), ghi = ceil_div(box.hi, m_.chunk);
+    const std::byte zero[8] = {};
+    std::vector<std::byte> buf;
+    for (int64_t k = glo.z; k < ghi.z; ++k)
+      for (int64_t j = glo.y; j < ghi.y; ++j)
+        for (int64_t i = glo.x; i < ghi.x; ++i) {
+          const Vec3 origin = Vec3{i, j, k} * m_.chunk;
+          const Box region = Box{origin, origin + m_.chunk}.intersect(box);
+          const std::string path = fmt::format("{}/{}/{}/{}", dir_str_, i, j, k);
+          auto file = read_file_if_exists(path);
+          if (!file) {  // N5 datasets are sparse: an absent chunk is all zeros
+            fill_region(out.data(), box, region, std::span(zero, elem));
+            continue;
+          }
+          Vec3 size;
+          try {
+            size = n5::decode_chunk(*file, m_, buf);
+          } catch (const Error& e) {
+            fail("n5: {}: chunk [{},{},{}] {}", path, i, j, k, e.what());
+          }
+          const Box stored{origin, origin + size};
+          // A chunk stored smaller than the volume needs (short header) reads as zeros beyond its data.
+          if (!stored.contains(region)) fill_region(out.data(), box, region, std::span(zero, elem));
+          copy_chunk_region(buf.data(), stored, {.swap_bytes = true}, out.data(), box, stored.intersect(region), elem);
+        }
+  }
+
+ private:
+  fs::path dir_;
+  std::string dir_str_;
+  n5::Metadata m_;
+};
+
+}  // namespace
+
+std::unique_ptr<VolumeReader> open_n5(const std::filesystem::path& container, const std::string& dataset) {
+  std::string ds = dataset;
+  while (!ds.empty() && ds.front() == '/') ds.erase(ds.begin());
+  const fs::path dir = ds.empty() ? container : container / ds;
+  const fs::path attrs_path = dir / "attributes.json";
+  if (!fs::is_directory(container)) fail("n5: {}: no such N5 container", container.string());
+  if (!fs::is_directory(dir)) fail("n5: {}: no such dataset in {}", dir.string(), container.string());
+  auto text = read_file_if_exists(attrs_path);
+  if (!text) fail("n5: {}: not an N5 dataset (no attributes.json)", dir.string());
+  nlohmann::json attrs;
+  try {
+    attrs = nlohmann::json::parse(reinterpret_cast<const char*>(text->data()),
+                                  reinterpret_cast<const char*>(text->data() + text->size()));
+  } catch (const nlohmann::json::exception& e) {
+    fail("n5: {}: invalid JSON: {}", attrs_path.string(), e.what());
+  }
+  return std::make_unique<N5Reader>(dir, n5::parse_metadata(attrs, "n5: " + attrs_path.string()));
+}
+
+}  // namespace dflow
