@@ -1,0 +1,93 @@
+#include "mpi/brick_runner.hpp"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "core/log.hpp"
+#include "mpi/journal.hpp"
+#include "mpi/mpi_env.hpp"
+#include "mpi/progress.hpp"
+
+namespace dflow::mpi {
+
+std::filesystem::path brick_result_path(const std::filesystem::path& exec_dir, const std::string& stage, uint64_t id) {
+  return exec_dir / "bricks" / stage / fmt::format("{}.bin", id);
+}
+
+int64_t fail_after_bricks_hook() {
+  const char* v = std::getenv("DFLOW_FAIL_AFTER_BRICKS");
+  if (!v || !*v) return -1;
+  char* end = nullptr;
+  const long long n = std::strtoll(v, &end, 10);
+  if (*end != '\0' || n < 0) fail("DFLOW_FAIL_AFTER_BRICKS={}: not a non-negative integer", v);
+  return n;
+}
+
+BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOptions& opt, const BrickFn& fn) {
+  int rank = 0, nranks = 1;
+  check(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank");
+  check(MPI_Comm_size(comm, &nranks), "MPI_Comm_size");
+  const int64_t fail_after = fail_after_bricks_hook();
+
+  Journal journal(comm, opt.exec_dir, opt.stage, opt.signature);
+  std::vector<Brick> todo;
+  uint64_t todo_voxels = 0;
+  for (const Brick& b : plan.bricks)
+    if (!journal.is_done(b.id)) {
+      todo.push_back(b);
+      todo_voxels += uint64_t(b.voxels());
+    }
+  BrickRunResult out;
+  out.skipped = plan.bricks.size() - todo.size();
+  if (rank == 0) {
+    if (out.skipped > 0)
+      log::info("{}: resuming: skipping {} of {} bricks already done (journal in {})", opt.stage, out.skipped,
+                plan.bricks.size(), (opt.exec_dir / "journal").string());
+    log::info("{}: {} bricks to process on {} ranks", opt.stage, todo.size(), nranks);
+  }
+
+  const std::vector<uint64_t> mine = assign_bricks(todo, rank, nranks);
+  std::vector<Blob> local;
+  local.reserve(mine.size());
+  GlobalProgress progress(comm, todo.size(), todo_voxels, opt.stage, opt.progress_interval);
+  int64_t done_here = 0;
+  for (uint64_t id : mine) {
+    if (fail_after >= 0 && done_here >= fail_after)
+      fail("{}: DFLOW_FAIL_AFTER_BRICKS={}: simulated failure after {} bricks (test hook)", opt.stage, fail_after,
+           done_here);
+    const Brick& b = plan.bricks[id];
+    Blob blob{id, fn(b)};
+    write_file_atomic(brick_result_path(opt.exec_dir, opt.stage, id), blob.data);
+    journal.record(id);
+    local.push_back(std::move(blob));
+    progress.brick_done(uint64_t(b.voxels()));
+    ++done_here;
+  }
+  out.processed = progress.finish().first;
+
+  std::vector<Blob> gathered = gather_blobs(comm, local, 0);
+  if (rank != 0) return out;
+
+  // Merge with the results of earlier runs, in id order.
+  out.results.reserve(plan.bricks.size());
+  size_t g = 0;
+  for (const Brick& b : plan.bricks) {
+    if (g < gathered.size() && gathered[g].id == b.id) {
+      out.results.push_back(std::move(gathered[g++]));
+    } else if (journal.is_done(b.id)) {
+      const auto path = brick_result_path(opt.exec_dir, opt.stage, b.id);
+      auto data = read_file_if_exists(path);
+      if (!data) fail("{}: result of brick {} is missing although the journal lists it as done", path.string(), b.id);
+      out.results.push_back({b.id, std::move(*data)});
+    } else {
+      fail("{}: brick {} was neither processed nor found in the journal", opt.stage, b.id);
+    }
+  }
+  if (g != gathered.size()) fail("{}: {} results for bricks outside the plan", opt.stage, gathered.size() - g);
+  return out;
+}
+
+}  // namespace dflow::mpi

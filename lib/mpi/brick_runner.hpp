@@ -1,0 +1,49 @@
+#pragma once
+// The loop every brick-parallel stage shares: skip bricks the journal says are done, process this
+// rank's share of the rest, store each result durably, report global progress, and collect all
+// results (this run's and earlier runs') on rank 0 in brick-id order.
+//
+// Durability and resume: a brick's result blob is written to <exec-dir>/bricks/<stage>/<id>.bin
+// (atomic rename) BEFORE its id goes into the journal, so every journaled brick has a complete
+// result file. A resumed run gathers its own results with MPI_Gatherv and rank 0 reads the earlier
+// ones from those files, so the final result list is identical to an uninterrupted run's.
+//
+// Test hook: with DFLOW_FAIL_AFTER_BRICKS=N in the environment, a rank that has journaled N bricks
+// in this run throws instead of starting its next one (simulates a crash; the tests resume from it).
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <mpi.h>
+
+#include "mpi/bricks.hpp"
+#include "mpi/gather.hpp"
+
+namespace dflow::mpi {
+
+struct BrickRunOptions {
+  std::filesystem::path exec_dir;
+  std::string stage;          // names the journal and the result directory
+  std::string signature;      // plan + options that change results; journals of another signature are refused
+  double progress_interval = 10.0;
+};
+
+struct BrickRunResult {
+  std::vector<Blob> results;  // on rank 0: one per brick of the plan, sorted by id; empty elsewhere
+  uint64_t skipped = 0;       // bricks done by an earlier run
+  uint64_t processed = 0;     // bricks processed by this run (all ranks)
+};
+
+using BrickFn = std::function<std::vector<std::byte>(const Brick&)>;
+
+// Collective.
+BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOptions& options, const BrickFn& fn);
+
+std::filesystem::path brick_result_path(const std::filesystem::path& exec_dir, const std::string& stage, uint64_t id);
+
+// Value of DFLOW_FAIL_AFTER_BRICKS, or -1 if unset.
+int64_t fail_after_bricks_hook();
+
+}  // namespace dflow::mpi

@@ -1,0 +1,63 @@
+#include "mpi/mpi_env.hpp"
+
+#include <exception>
+#include <malloc.h>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+
+namespace dflow::mpi {
+
+Env::Env(int& argc, char**& argv) {
+  // Stages allocate and free brick-sized buffers (tens to hundreds of MiB) for every brick. glibc
+  // serves blocks above 32 MiB with fresh mmaps, so each brick would pay page faults and kernel
+  // zeroing again; keeping them in the heap lets the next brick reuse the memory.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) {
+    int provided = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  }
+  // Errors come back as return codes so check() can throw with context; run() then aborts.
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+  log::set_source(fmt::format("rank {}", rank_));
+}
+
+Env::~Env() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Finalize();
+}
+
+void Env::barrier() const { check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
+
+void check(int rc, const char* what) {
+  if (rc == MPI_SUCCESS) return;
+  char msg[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  MPI_Error_string(rc, msg, &len);
+  fail("MPI: {} failed: {}", what, std::string(msg, static_cast<size_t>(len)));
+}
+
+int run(int& argc, char**& argv, const std::function<int(Env&)>& body) {
+  Env env(argc, argv);
+  try {
+    return body(env);
+  } catch (const std::exception& e) {
+    log::error("{}", e.what());
+  } catch (...) {
+    log::error("unknown exception");
+  }
+  // Never return normally: the other ranks may be blocked in a collective this rank will not join.
+  MPI_Abort(MPI_COMM_WORLD, kAbortCode);
+  return kAbortCode;
+}
+
+}  // namespace dflow::mpi

@@ -1,0 +1,102 @@
+// The survey-volume program: options and config, then survey_volume().
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "config/base_schema.hpp"
+#include "config/values.hpp"
+#include "config/workflows.hpp"
+#include "core/error.hpp"
+#include "core/files.hpp"
+#include "core/log.hpp"
+#include "io/open_volume.hpp"
+#include "mpi/mpi_env.hpp"
+#include "stages/survey.hpp"
+
+namespace dflow::stages {
+
+namespace {
+
+constexpr const char* kHelp = R"(usage: survey-volume --config FILE [--exec-dir DIR] [--dry-run]
+       (normally started by launchflow: mpirun -n N survey-volume --config DIR/full-workflow-config.yaml --exec-dir DIR)
+
+Reads the input volume brick by brick on all MPI ranks and writes to the execution directory:
+  survey.json            extent, data type, brick count; intensity statistics (grayscale) or label
+                         statistics (segmentation): label count, id range, sizes, largest labels
+  block-statistics.csv   segmentation only: segment_id,z,y,x,count for every label in every 64^3 block
+                         (label 0 excluded), sorted by segment_id, z, y, x
+Finished bricks are journaled in DIR/journal/ and their results kept in DIR/bricks/survey-volume/,
+so running the same command again resumes where an interrupted run stopped (at any rank count).
+
+workflow.yaml:
+  workflow-name: survey-volume
+  input: {n5|zarr|hdf5|slice-files|precomputed: {...}, geometry: {bounding-box: ...}}
+  survey: {brick-shape: [256,256,256], kind: auto|grayscale|segmentation}
+
+options:
+  --config FILE    the workflow config (full-workflow-config.yaml)
+  --exec-dir DIR   execution directory: outputs, journal; relative input paths resolve against it
+                   (default: the directory of FILE)
+  --dry-run        print the brick plan (bricks per rank, bytes per brick, memory per rank) and exit
+  --help           this text
+
+environment:
+  DFLOW_FAIL_AFTER_BRICKS=N   test hook: each rank fails after finishing N bricks (to test resuming)
+)";
+
+struct Args {
+  std::string config;
+  std::string exec_dir;
+  bool dry_run = false;
+  bool help = false;
+};
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  const std::vector<std::string> v(argv + 1, argv + argc);
+  for (size_t i = 0; i < v.size(); ++i) {
+    const auto value = [&]() -> const std::string& {
+      if (i + 1 >= v.size()) fail("survey-volume: {} needs a value (see --help)", v[i]);
+      return v[++i];
+    };
+    if (v[i] == "--help" || v[i] == "-h") a.help = true;
+    else if (v[i] == "--config") a.config = value();
+    else if (v[i] == "--exec-dir") a.exec_dir = value();
+    else if (v[i] == "--dry-run") a.dry_run = true;
+    else fail("survey-volume: unknown argument {} (see --help)", v[i]);
+  }
+  if (!a.help && a.config.empty()) fail("survey-volume: --config FILE is required (see --help)");
+  return a;
+}
+
+}  // namespace
+
+int survey_volume_main(int argc, char** argv) {
+  return mpi::run(argc, argv, [&](mpi::Env& env) {
+    const Args args = mpi::root_first(env.comm(), [&] { return parse_args(argc, argv); });
+    if (args.help) {
+      if (env.root()) std::cout << kHelp;
+      return 0;
+    }
+    const config::WorkflowConfig cfg = mpi::root_first(env.comm(), [&] {
+      config::WorkflowConfig c = config::load_workflow_config(args.config);
+      if (c.workflow.name != "survey-volume")
+        fail("{}: workflow-name is {}; this program runs survey-volume", args.config, c.workflow.name);
+      return c;
+    });
+    log::set_level(config::log_level(cfg.config));
+    SurveySettings settings;
+    settings.exec_dir = args.exec_dir.empty() ? fs::absolute(args.config).parent_path() : fs::path(args.exec_dir);
+    settings.brick_shape = config::as_vec3(cfg.config["survey"]["brick-shape"]);
+    settings.kind = cfg.config["survey"]["kind"].as<std::string>();
+    settings.dry_run = args.dry_run;
+    const YAML::Node input = cfg.config["input"];
+    SurveySource source;
+    source.open = [&] { return open_volume(input, settings.exec_dir, 0); };
+    source.bounding_box = [&](const VolumeReader& r) { return resolve_bounding_box(input, r, 0); };
+    survey_volume(env.comm(), source, settings);
+    return 0;
+  });
+}
+
+}  // namespace dflow::stages

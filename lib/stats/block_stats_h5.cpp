@@ -1,0 +1,99 @@
+// block-statistics.h5 in flyemflows' layout: one 1-D chunked, extendible dataset `stats` of a packed
+// little-endian compound (segment_id <u8, z <i4, y <i4, x <i4, count <u4), 24 bytes per row, no
+// attributes. Only one process writes it (rank 0), so the serial file driver is used.
+#include <algorithm>
+#include <mutex>
+#include <system_error>
+
+#include "core/error.hpp"
+#include "io/hdf5/hdf5_common.hpp"
+#include "stats/block_stats.hpp"
+
+namespace dflow::stats {
+
+using hdf5::Id;
+
+namespace {
+
+// The file type: explicit little-endian members at the reference offsets.
+Id file_type() {
+  Id t(H5Tcreate(H5T_COMPOUND, sizeof(BlockStat)));
+  H5Tinsert(t.get(), "segment_id", 0, H5T_STD_U64LE);
+  H5Tinsert(t.get(), "z", 8, H5T_STD_I32LE);
+  H5Tinsert(t.get(), "y", 12, H5T_STD_I32LE);
+  H5Tinsert(t.get(), "x", 16, H5T_STD_I32LE);
+  H5Tinsert(t.get(), "count", 20, H5T_STD_U32LE);
+  return t;
+}
+
+// The memory type: our packed struct. HDF5 converts by member NAME, so files whose compound has extra
+// members or another member order (e.g. written by other tools) read correctly too.
+Id memory_type() {
+  Id t(H5Tcreate(H5T_COMPOUND, sizeof(BlockStat)));
+  H5Tinsert(t.get(), "segment_id", offsetof(BlockStat, segment_id), H5T_NATIVE_UINT64);
+  H5Tinsert(t.get(), "z", offsetof(BlockStat, z), H5T_NATIVE_INT32);
+  H5Tinsert(t.get(), "y", offsetof(BlockStat, y), H5T_NATIVE_INT32);
+  H5Tinsert(t.get(), "x", offsetof(BlockStat, x), H5T_NATIVE_INT32);
+  H5Tinsert(t.get(), "count", offsetof(BlockStat, count), H5T_NATIVE_UINT32);
+  return t;
+}
+
+// Chunk length (rows) of the dataset; h5py's chunks=True picks something of this order for 24-byte rows.
+constexpr hsize_t kChunkRows = 16384;
+
+}  // namespace
+
+void write_block_stats_h5(const std::filesystem::path& path, const std::vector<BlockStat>& rows) {
+  // Write under a temporary name and rename: a crash never leaves a truncated table that the
+  // label-index stage would read as complete.
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::lock_guard lock(hdf5::hdf5_mutex());
+    hdf5::silence_errors();
+    Id file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+    if (!file.valid()) fail("{}: cannot create: {}", tmp.string(), hdf5::error_stack_message());
+    const hsize_t n = rows.size(), maxn = H5S_UNLIMITED, chunk = kChunkRows;
+    Id space(H5Screate_simple(1, &n, &maxn));
+    Id dcpl(H5Pcreate(H5P_DATASET_CREATE));
+    H5Pset_chunk(dcpl.get(), 1, &chunk);
+    // No modification times in the object header: the same rows give a byte-identical file.
+    H5Pset_obj_track_times(dcpl.get(), false);
+    Id ftype = file_type(), mtype = memory_type();
+    Id dset(H5Dcreate2(file.get(), "stats", ftype.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT));
+    if (!dset.valid()) fail("{}: cannot create dataset 'stats': {}", tmp.string(), hdf5::error_stack_message());
+    if (n > 0 && H5Dwrite(dset.get(), mtype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()) < 0)
+      fail("{}: cannot write {} rows to 'stats': {}", tmp.string(), n, hdf5::error_stack_message());
+    dset.reset();
+    if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) fail("{}: cannot flush: {}", tmp.string(), hdf5::error_stack_message());
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) fail("{}: cannot rename from {}: {}", path.string(), tmp.string(), ec.message());
+}
+
+std::vector<BlockStat> read_block_stats_h5(const std::filesystem::path& path) {
+  std::lock_guard lock(hdf5::hdf5_mutex());
+  hdf5::silence_errors();
+  const std::string where = path.string() + ":/stats";
+  if (!std::filesystem::exists(path)) fail("{}: block statistics file does not exist", path.string());
+  Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!file.valid()) fail("{}: cannot open as HDF5: {}", path.string(), hdf5::error_stack_message());
+  Id dset(H5Dopen2(file.get(), "stats", H5P_DEFAULT));
+  if (!dset.valid()) fail("{}: no dataset 'stats': {}", path.string(), hdf5::error_stack_message());
+  Id ftype(H5Dget_type(dset.get()));
+  if (H5Tget_class(ftype.get()) != H5T_COMPOUND) fail("{}: not a compound dataset", where);
+  for (const char* name : {"segment_id", "z", "y", "x", "count"})
+    if (H5Tget_member_index(ftype.get(), name) < 0) fail("{}: compound type has no member '{}'", where, name);
+  Id space(H5Dget_space(dset.get()));
+  if (H5Sget_simple_extent_ndims(space.get()) != 1) fail("{}: dataset must be 1-D", where);
+  hsize_t n = 0;
+  H5Sget_simple_extent_dims(space.get(), &n, nullptr);
+  std::vector<BlockStat> rows(n);
+  Id mtype = memory_type();
+  if (n > 0 && H5Dread(dset.get(), mtype.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()) < 0)
+    fail("{}: cannot read {} rows: {}", where, n, hdf5::error_stack_message());
+  return rows;
+}
+
+}  // namespace dflow::stats

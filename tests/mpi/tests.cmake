@@ -1,0 +1,37 @@
+# MPI layer (lib/mpi) and the survey-volume stage. MPI tests run under mpirun at 1, 2 and 4 ranks;
+# --allow-run-as-root because CI runs as root, --oversubscribe because CI has 2 cores.
+
+dflow_test(test_bricks SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_bricks.cpp DEPS dflow_mpi LABELS mpi)
+
+add_library(dflow_mpi_catch_main STATIC ${CMAKE_CURRENT_LIST_DIR}/mpi_catch_main.cpp)
+target_link_libraries(dflow_mpi_catch_main PUBLIC Catch2::Catch2 dflow_mpi)
+target_include_directories(dflow_mpi_catch_main PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_CURRENT_LIST_DIR}/..)
+
+set(DFLOW_MPIRUN ${MPIEXEC_EXECUTABLE} --allow-run-as-root --oversubscribe ${MPIEXEC_PREFLAGS})
+set(DFLOW_MPI_RANKS 1 2 4)
+
+# dflow_mpi_test(<name> SOURCES ... DEPS ...): one executable, one ctest per rank count (<name>_np<N>).
+function(dflow_mpi_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_DEPS} dflow_mpi_catch_main)
+  foreach(np ${DFLOW_MPI_RANKS})
+    add_test(NAME ${name}_np${np} COMMAND ${DFLOW_MPIRUN} ${MPIEXEC_NUMPROC_FLAG} ${np} $<TARGET_FILE:${name}> ${MPIEXEC_POSTFLAGS})
+    set_tests_properties(${name}_np${np} PROPERTIES ENVIRONMENT "DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp"
+                         LABELS mpi TIMEOUT 300 PROCESSORS ${np})
+  endforeach()
+endfunction()
+
+dflow_mpi_test(test_mpi_layer SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_mpi_layer.cpp DEPS dflow_mpi)
+
+# survey-volume end to end: 1/2/4 ranks give identical bytes; a killed run resumes (survey_ranks.cmake).
+foreach(kind segmentation grayscale)
+  add_test(NAME survey_volume_ranks_${kind}
+           COMMAND ${CMAKE_COMMAND} -DMPIRUN=${MPIEXEC_EXECUTABLE} -DNPFLAG=${MPIEXEC_NUMPROC_FLAG}
+                   -DMAKE_EXAMPLE=$<TARGET_FILE:make-example> -DSURVEY=$<TARGET_FILE:survey-volume>
+                   -DWORK=${CMAKE_BINARY_DIR}/test-tmp/survey-ranks-${kind} -DKIND=${kind}
+                   -P ${CMAKE_CURRENT_LIST_DIR}/survey_ranks.cmake)
+  set_tests_properties(survey_volume_ranks_${kind} PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2)
+endforeach()
+
+dflow_mpi_test(test_survey SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_survey.cpp DEPS dflow_stages dflow_example)
