@@ -10,6 +10,7 @@ namespace dflow::config {
 
 // Each stage's schema lives in <stage>_schema.cpp.
 Schema survey_volume_schema();
+Schema export_grayscale_schema();
 Schema selftest_schema();
 
 namespace {
@@ -18,6 +19,8 @@ const std::vector<WorkflowInfo>& table() {
   static const std::vector<WorkflowInfo> list = {
       {"survey-volume", "survey-volume", "Scan an input volume: extent, data type, value statistics per brick.",
        survey_volume_schema},
+      {"export-grayscale", "export-grayscale", "Export uint8 grayscale with its pyramid to neuroglancer precomputed or DVID uint8blk.",
+       export_grayscale_schema},
   };
   return list;
 }

@@ -70,4 +70,26 @@ std::string new_version(Client& c, const std::string& uuid, const std::string& n
   return field(parse_json(body, "newversion"), "child", "newversion of " + uuid);
 }
 
+bool node_locked(Client& c, const std::string& uuid) {
+  const auto j = parse_json(c.get("/api/node/" + uuid + "/status"), "status of " + uuid);
+  if (!j.contains("Locked") || !j["Locked"].is_boolean()) fail("DVID status of {}: response has no \"Locked\": {}", uuid, j.dump());
+  return j["Locked"].get<bool>();
+}
+
+void set_syncs(Client& c, const std::string& uuid, const std::string& data_name, const std::string& comma_separated,
+               bool replace) {
+  post_json(c, "/api/node/" + uuid + "/" + data_name + "/sync" + (replace ? "?replace=true" : ""), {{"sync", comma_separated}});
+}
+
+std::map<std::string, std::string> instance_types(Client& c, const std::string& uuid) {
+  std::map<std::string, std::string> out;
+  const auto info = repo_info(c, uuid);
+  if (!info.contains("DataInstances") || !info["DataInstances"].is_object()) return out;
+  for (const auto& [name, inst] : info["DataInstances"].items()) {
+    if (inst.contains("Base") && inst["Base"].contains("TypeName") && inst["Base"]["TypeName"].is_string())
+      out[name] = inst["Base"]["TypeName"].get<std::string>();
+  }
+  return out;
+}
+
 }  // namespace dflow::dvid

@@ -24,4 +24,12 @@ std::string commit(Client& c, const std::string& uuid, const std::string& note);
 // Opens a child version of a committed node; returns the child's UUID.
 std::string new_version(Client& c, const std::string& uuid, const std::string& note = {});
 
+// True if the node is committed (GET /api/node/{uuid}/status -> {"Locked": bool}).
+bool node_locked(Client& c, const std::string& uuid);
+// POST /api/node/{uuid}/{data}/sync {"sync": "a,b"}; with replace, the list replaces the current syncs.
+void set_syncs(Client& c, const std::string& uuid, const std::string& data_name, const std::string& comma_separated,
+               bool replace = false);
+// The repo's instances by name -> type name (from /api/repo/{uuid}/info).
+std::map<std::string, std::string> instance_types(Client& c, const std::string& uuid);
+
 }  // namespace dflow::dvid
