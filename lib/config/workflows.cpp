@@ -11,6 +11,7 @@ namespace dflow::config {
 // Each stage's schema lives in <stage>_schema.cpp.
 Schema survey_volume_schema();
 Schema export_grayscale_schema();
+Schema ingest_supervoxels_schema();
 Schema selftest_schema();
 
 namespace {
@@ -21,6 +22,9 @@ const std::vector<WorkflowInfo>& table() {
        survey_volume_schema},
       {"export-grayscale", "export-grayscale", "Export uint8 grayscale with its pyramid to neuroglancer precomputed or DVID uint8blk.",
        export_grayscale_schema},
+      {"ingest-supervoxels", "ingest-supervoxels",
+       "Write a supervoxel segmentation and its pyramid into a DVID labelmap (/ingest-supervoxels) + block statistics.",
+       ingest_supervoxels_schema},
   };
   return list;
 }

@@ -13,12 +13,13 @@ std::string Labelmap::path(const std::string& endpoint) const { return "/api/nod
 
 nlohmann::json Labelmap::info() { return nlohmann::json::parse(client_.get(path("info"))); }
 
-void Labelmap::ingest_supervoxels(std::span<const std::byte> stream, int scale) {
-  client_.post(path(fmt::format("ingest-supervoxels?scale={}", scale)), stream);
+void Labelmap::ingest_supervoxels(std::span<const std::byte> stream, int scale, bool throttle) {
+  client_.post(path(fmt::format("ingest-supervoxels?scale={}{}", scale, throttle ? "&throttle=true" : "")), stream);
 }
 
-void Labelmap::post_blocks(std::span<const std::byte> stream, int scale, bool noindexing) {
-  client_.post(path(fmt::format("blocks?scale={}{}", scale, noindexing ? "&noindexing=true" : "")), stream);
+void Labelmap::post_blocks(std::span<const std::byte> stream, int scale, bool noindexing, bool throttle) {
+  client_.post(path(fmt::format("blocks?scale={}{}{}", scale, noindexing ? "&noindexing=true" : "", throttle ? "&throttle=true" : "")),
+               stream);
 }
 
 std::string Labelmap::specific_blocks(const std::vector<Vec3>& coords, int scale, bool supervoxels) {
@@ -29,6 +30,22 @@ std::string Labelmap::specific_blocks(const std::vector<Vec3>& coords, int scale
 }
 
 Array3<uint64_t> Labelmap::raw(const Box& box, int scale, bool supervoxels) {
+  // DVID v1.0.0 panics (HTTP 500, nil block in streamRawBlock) when GET /raw asks for exactly one
+  // aligned block that is not stored: ask for two blocks along x instead and crop.
+  const Vec3 shape = box.shape();
+  const bool maybe_block = !box.empty() && shape.x == shape.y && shape.y == shape.z && shape.x % 16 == 0 &&
+                           box.lo.x % shape.x == 0 && box.lo.y % shape.y == 0 && box.lo.z % shape.z == 0;
+  if (maybe_block) {
+    if (!block_size_) {
+      const nlohmann::json bs = info().value("Extended", nlohmann::json::object()).value("BlockSize", nlohmann::json());
+      block_size_ = bs.is_array() && bs.size() == 3 ? Vec3{bs[0].get<int64_t>(), bs[1].get<int64_t>(), bs[2].get<int64_t>()} : Vec3{};
+    }
+    if (shape == *block_size_) return raw_exact({box.lo, box.hi + Vec3{shape.x, 0, 0}}, scale, supervoxels).crop(box);
+  }
+  return raw_exact(box, scale, supervoxels);
+}
+
+Array3<uint64_t> Labelmap::raw_exact(const Box& box, int scale, bool supervoxels) {
   const Vec3 s = box.shape();
   const std::string body = client_.get(path(fmt::format("raw/0_1_2/{}_{}_{}/{}_{}_{}?scale={}{}", s.x, s.y, s.z, box.lo.x,
                                                         box.lo.y, box.lo.z, scale, supervoxels ? "&supervoxels=true" : "")));

@@ -1,5 +1,6 @@
 #pragma once
 // The labelmap endpoints the pipeline uses (DVID datatype/labelmap/handlers.go).
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,13 +20,17 @@ class Labelmap {
 
   nlohmann::json info();
   // Stores gzip'd blocks as they are: no indexing, extents or downres (retry-safe, truly parallel).
-  void ingest_supervoxels(std::span<const std::byte> stream, int scale);
+  // throttle: add &throttle=true (DVID answers 503 while it runs its maximum of throttled operations;
+  // DVID v1.0.0 honours it on /blocks only).
+  void ingest_supervoxels(std::span<const std::byte> stream, int scale, bool throttle = false);
   // POST /blocks: indexes additively unless noindexing (then retry-safe); updates extents at scale 0.
-  void post_blocks(std::span<const std::byte> stream, int scale, bool noindexing);
+  void post_blocks(std::span<const std::byte> stream, int scale, bool noindexing, bool throttle = false);
   // GET /specificblocks (compression=blocks): the stored gzip'd blocks of the listed coordinates.
   std::string specific_blocks(const std::vector<Vec3>& block_coords, int scale, bool supervoxels = true);
   // GET /raw/0_1_2/...: voxels of a box at a scale.
   Array3<uint64_t> raw(const Box& box, int scale = 0, bool supervoxels = false);
+  // The same request without raw()'s workaround for DVID's single-missing-block panic.
+  Array3<uint64_t> raw_exact(const Box& box, int scale = 0, bool supervoxels = false);
   void post_extents(const Box& box);
   void post_indices(const dvidpb::LabelIndices& indices);
   void post_mappings(const dvidpb::MappingOps& ops);
@@ -35,6 +40,7 @@ class Labelmap {
  private:
   Client& client_;
   std::string uuid_, name_;
+  std::optional<Vec3> block_size_;  // from info(), fetched when raw() needs it
 };
 
 }  // namespace dflow::dvid
