@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # THE "try it" command (README): set up a fresh machine, build, start a local DVID on loopback, and
 # run the pipeline's workflows on the embedded example, each through launchflow as a user would.
-#   scripts/run-example.sh [--keep-dvid] [-n RANKS]
+#   scripts/run-example.sh [--keep-dvid] [--no-setup] [-n RANKS]
 # Results land in $EXAMPLE_DIR (default ./example-run); DVID listens on 127.0.0.1:$DFLOW_EXAMPLE_PORT
 # (default 8000) while the example runs, and afterwards if --keep-dvid is given.
 source "$(dirname "$0")/common.sh"
-keep=0; ranks=2
+keep=0; ranks=2; setup=1
 while (($#)); do
   case "$1" in
     --keep-dvid) keep=1; shift;;
+    --no-setup) setup=0; shift;;   # already installed and built in $BUILD_DIR
     -n) ranks="$2"; shift 2;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
     *) die "unknown option $1 (see --help)";;
   esac
 done
 EXAMPLE_DIR="${EXAMPLE_DIR:-$DFLOW_ROOT/example-run}"
 PORT="${DFLOW_EXAMPLE_PORT:-8000}"
-bash "$DFLOW_ROOT/scripts/setup.sh"
+((setup)) && bash "$DFLOW_ROOT/scripts/setup.sh"
 BIN="$BUILD_DIR/bin"
 start=$(date +%s)
 
@@ -45,8 +46,28 @@ run_workflow() {
 }
 
 survey="$(run_workflow 00-survey "$ranks")"
+gray="$(run_workflow 02-export-grayscale "$ranks")"
+
+# A repo for the example (its root node stays open for the supervoxels and their indexes).
+token="$(cat "$EXAMPLE_DIR/dvid/admin-token")"
+UUID="$(curl -sf -X POST "http://$SERVER/api/repos?admintoken=$token" -d '{"alias":"example","description":"dvidflow example"}' \
+        | sed -n 's/.*"root": *"\([0-9a-f]*\)".*/\1/p')"
+[ -n "$UUID" ] || die "could not create a repo on http://$SERVER"
+say "DVID repo $UUID"
+
+seg="$(run_workflow 03a-ingest-supervoxels "$ranks" "server=http://$SERVER" "uuid=$UUID")"
+"$BIN/ingest-supervoxels" --config "$seg/full-workflow-config.yaml" --exec-dir "$seg" --verify >&2 \
+  || die "verification of the supervoxel ingestion failed (see above)"
+export DVID_SERVER="http://$SERVER" DVID_UUID="$UUID" DFLOW_BIN_DIR="$BIN"
+bash "$DFLOW_ROOT/workflows/03b-ingest-label-indexes/ingest-sv-indices.sh" "$seg" >&2
+bash "$DFLOW_ROOT/workflows/03b-ingest-label-indexes/ingest-agglo-indices.sh" "$seg" "$EXAMPLE_DIR/example-data/mapping.csv" >&2
+CHILD="$(cat "$seg/agglo-uuid")"
 
 say "done in $(( $(date +%s) - start )) s. Results:"
 say "  example data:        $EXAMPLE_DIR/example-data (example.n5, mapping.csv, edges.csv)"
 say "  survey:              $survey/survey.json, block-statistics.csv, output.log"
+say "  grayscale pyramid:   $gray/grayscale-precomputed (neuroglancer precomputed, jpeg)"
+say "  supervoxels:         $seg (block-statistics.h5, ingest-supervoxels.json, output.log)"
+say "  DVID:                node $UUID: labelmap 'segmentation' (supervoxels, label indexes, every scale)"
+say "                       child $CHILD: agglomeration (mapping + body label indexes)"
 if ((keep)); then say "  DVID (still running): http://$SERVER  (stop: scripts/dvid-server.sh stop $EXAMPLE_DIR/dvid)"; fi
