@@ -5,7 +5,13 @@ DFLOW_CACHE="${DFLOW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dvidflow}"
 DVID_VERSION="${DVID_VERSION:-v1.0.0}"
 DVID_HOME="$DFLOW_CACHE/dvid-$DVID_VERSION"
 DVID_BIN="$DVID_HOME/bin/dvid"
+# MinIO (S3 server for the ngprecomputed proxy tests): a pseudo-version of its master branch.
+MINIO_VERSION="${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}"
+MINIO_HOME="$DFLOW_CACHE/minio-$MINIO_VERSION"
+MINIO_BIN="$MINIO_HOME/bin/minio"
 BUILD_DIR="${BUILD_DIR:-$DFLOW_ROOT/build}"
 say() { printf '[%s] [setup] INFO  %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$*"; }
 die() { printf '[%s] [setup] ERROR %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$*" >&2; exit 1; }
 venv_dir() { echo "$DFLOW_CACHE/venv-$(sha256sum "$DFLOW_ROOT/scripts/requirements.txt" | cut -c1-12)"; }
+# tests/neuroglancer's Node packages and neuroglancer viewer (scripts/setup-node.sh), cached by hash.
+node_home() { echo "$DFLOW_CACHE/node-$(cat "$DFLOW_ROOT/tests/neuroglancer/package.json" "$DFLOW_ROOT/tests/neuroglancer/package-lock.json" | sha256sum | cut -c1-12)"; }

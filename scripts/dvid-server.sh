@@ -5,14 +5,51 @@
 #   dvid-server.sh start-fresh DATA_DIR [HTTP_PORT]        same, after stopping it and deleting its stores
 #   dvid-server.sh stop DATA_DIR                          SIGTERM, then waits for the process to exit
 #   dvid-server.sh status DATA_DIR
+#   dvid-server.sh render DATA_DIR [HTTP_PORT] [RPC_PORT]  only writes DATA_DIR/dvid-config.toml
 # The admin token (DVID_ADMIN_TOKEN) is written to DATA_DIR/admin-token.
+# The config is rendered by `dvid-setup render-config` ($DFLOW_DVID_SETUP, else $BUILD_DIR/bin/dvid-setup)
+# when that is built, else by sed (DFLOW_DVID_SETUP=sed forces sed); both give the same file.
+# To proxy a neuroglancer precomputed volume (DVID's ngprecomputed store) set
+#   DVID_NGPRECOMPUTED_REF=s3://bucket/prefix/ [DVID_NGPRECOMPUTED_INSTANCE=grayscale] [DVID_NGPRECOMPUTED_UUID=uuid]
+# and the AWS_* variables DVID's S3 client reads.
 source "$(dirname "$0")/common.sh"
 cmd="${1:-}"; dir="${2:-}"
-[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: $0 start|start-fresh|stop|status DATA_DIR [HTTP_PORT] [RPC_PORT]"
+[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: $0 start|start-fresh|stop|status|render DATA_DIR [HTTP_PORT] [RPC_PORT]"
 mkdir -p "$dir"; dir="$(cd "$dir" && pwd)"
 pidfile="$dir/dvid.pid"
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+
+# The template language (lib/dvidsetup/server_config.hpp): @NAME@ fields, a "#@BEGIN NGPRECOMPUTED@" ..
+# "#@END NGPRECOMPUTED@" block kept only with a reference, optional instance/uuid lines.
+render_config() {
+  local http="$1" rpc="$2" tmpl="$DFLOW_ROOT/workflows/01-dvid/dvid-config.toml.in" out="$dir/dvid-config.toml"
+  local ref="${DVID_NGPRECOMPUTED_REF:-}" inst="${DVID_NGPRECOMPUTED_INSTANCE:-}" uuid="${DVID_NGPRECOMPUTED_UUID:-}"
+  local setup="${DFLOW_DVID_SETUP:-$BUILD_DIR/bin/dvid-setup}"
+  if [ "$setup" != sed ] && [ -x "$setup" ]; then
+    local ng=()
+    [ -z "$ref" ] || ng+=(--ngprecomputed-ref "$ref")
+    [ -z "$inst" ] || ng+=(--ngprecomputed-instance "$inst")
+    [ -z "$uuid" ] || ng+=(--ngprecomputed-uuid "$uuid")
+    "$setup" render-config --template "$tmpl" --out "$out" --data-dir "$dir" --http "127.0.0.1:$http" \
+      --rpc "127.0.0.1:$rpc" --note "dvidflow test server" "${ng[@]}" || die "dvid-setup render-config failed"
+    return
+  fi
+  [ -n "$ref" ] || [ -z "$inst$uuid" ] || die "DVID_NGPRECOMPUTED_INSTANCE/UUID need DVID_NGPRECOMPUTED_REF"
+  case "$ref$inst$uuid$dir" in *'"'*|*'\'*) die "a quote or backslash cannot go into the TOML config: $ref $inst $uuid $dir";; esac
+  # sed replacement text: escape \, & and the | delimiter.
+  esc() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
+  local block=(-e '/^#@BEGIN NGPRECOMPUTED@$/,/^#@END NGPRECOMPUTED@$/d')
+  [ -z "$ref" ] || block=(-e '/^#@BEGIN NGPRECOMPUTED@$/d' -e '/^#@END NGPRECOMPUTED@$/d')
+  local optional=()
+  [ -n "$inst" ] || optional+=(-e '/@NGPRECOMPUTED_INSTANCE@/d')
+  [ -n "$uuid" ] || optional+=(-e '/@NGPRECOMPUTED_UUID@/d')
+  sed "${block[@]}" "${optional[@]}" \
+      -e "s|@HTTP_ADDRESS@|127.0.0.1:$http|g" -e "s|@RPC_ADDRESS@|127.0.0.1:$rpc|g" \
+      -e "s|@DATA_DIR@|$(esc "$dir")|g" -e "s|@NOTE@|dvidflow test server|g" \
+      -e "s|@NGPRECOMPUTED_REF@|$(esc "$ref")|g" -e "s|@NGPRECOMPUTED_INSTANCE@|$(esc "$inst")|g" \
+      -e "s|@NGPRECOMPUTED_UUID@|$(esc "$uuid")|g" "$tmpl" > "$out.tmp" && mv "$out.tmp" "$out"
+}
 
 if [ "$cmd" = start-fresh ]; then
   "$0" stop "$dir" >/dev/null
@@ -21,6 +58,10 @@ if [ "$cmd" = start-fresh ]; then
 fi
 
 case "$cmd" in
+render)
+  http="${3:-8000}"; rpc="${4:-$((http + 1))}"
+  render_config "$http" "$rpc"; echo "$dir/dvid-config.toml"
+  ;;
 start)
   http="${3:-8000}"; rpc="${4:-$((http + 1))}"
   [ -x "$DVID_BIN" ] || bash "$DFLOW_ROOT/scripts/build-dvid.sh"
@@ -28,9 +69,7 @@ start)
   if curl -sf -m 2 "http://127.0.0.1:$http/api/heartbeat" >/dev/null 2>&1; then
     die "port $http already answers as a DVID server that is not ours (DATA_DIR $dir); stop it or pick another port"
   fi
-  sed -e "s|@HTTP_ADDRESS@|127.0.0.1:$http|" -e "s|@RPC_ADDRESS@|127.0.0.1:$rpc|" \
-      -e "s|@DATA_DIR@|$dir|g" -e "s|@NOTE@|dvidflow test server|" \
-      "$DFLOW_ROOT/workflows/01-dvid/dvid-config.toml.in" > "$dir/dvid-config.toml"
+  render_config "$http" "$rpc"
   token="$(cat "$dir/admin-token" 2>/dev/null || head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   echo "$token" > "$dir/admin-token"; echo "$http" > "$dir/http-port"; echo "$rpc" > "$dir/rpc-port"
   DVID_ADMIN_TOKEN="$token" nohup "$DVID_BIN" serve "$dir/dvid-config.toml" >"$dir/dvid.stdout" 2>&1 &
@@ -53,5 +92,5 @@ stop)
 status)
   if running; then echo "running pid $(cat "$pidfile") http://127.0.0.1:$(cat "$dir/http-port")"; else echo "stopped"; exit 1; fi
   ;;
-*) die "unknown command '$cmd' (start|stop|status)";;
+*) die "unknown command '$cmd' (start|start-fresh|stop|status|render)";;
 esac

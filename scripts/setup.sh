@@ -6,6 +6,8 @@ source "$(dirname "$0")/common.sh"
 bash "$DFLOW_ROOT/scripts/install-deps.sh"
 bash "$DFLOW_ROOT/scripts/build-dvid.sh"
 bash "$DFLOW_ROOT/scripts/setup-python.sh"
+bash "$DFLOW_ROOT/scripts/build-minio.sh"
+bash "$DFLOW_ROOT/scripts/setup-node.sh"
 venv="$(venv_dir)"
 say "configuring $BUILD_DIR"
 cmake -S "$DFLOW_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-RelWithDebInfo}" \

@@ -11,8 +11,9 @@ namespace dflow::config {
 // Each stage's schema lives in <stage>_schema.cpp.
 Schema survey_volume_schema();
 Schema export_grayscale_schema();
-Schema ingest_supervoxels_schema();
 Schema selftest_schema();
+Schema ingest_supervoxels_schema();
+Schema dvid_setup_schema();
 
 namespace {
 
@@ -25,6 +26,8 @@ const std::vector<WorkflowInfo>& table() {
       {"ingest-supervoxels", "ingest-supervoxels",
        "Write a supervoxel segmentation and its pyramid into a DVID labelmap (/ingest-supervoxels) + block statistics.",
        ingest_supervoxels_schema},
+      {"dvid-setup", "dvid-setup", "Create the DVID repo, instances (labelmap, uint8blk, keyvalue, tarsupervoxels), commit and child version.",
+       dvid_setup_schema},
   };
   return list;
 }
