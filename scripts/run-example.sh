@@ -48,12 +48,12 @@ run_workflow() {
 survey="$(run_workflow 00-survey "$ranks")"
 gray="$(run_workflow 02-export-grayscale "$ranks")"
 
-# A repo for the example (its root node stays open for the supervoxels and their indexes).
-token="$(cat "$EXAMPLE_DIR/dvid/admin-token")"
-UUID="$(curl -sf -X POST "http://$SERVER/api/repos?admintoken=$token" -d '{"alias":"example","description":"dvidflow example"}' \
-        | sed -n 's/.*"root": *"\([0-9a-f]*\)".*/\1/p')"
-[ -n "$UUID" ] || die "could not create a repo on http://$SERVER"
-say "DVID repo $UUID"
+# Step 1: the repo and its instances (labelmap, uint8blk, keyvalue with tags, tarsupervoxels), a
+# committed root and an open child version, through the dvid-setup workflow.
+dvidsetup="$(run_workflow 01-dvid 1 "server=http://$SERVER")"
+UUID="$(sed -n 's/.*"uuid": *"\([0-9a-f]*\)".*/\1/p' "$dvidsetup/dvid-setup.json" | tail -1)"
+[ -n "$UUID" ] || die "dvid-setup wrote no working uuid (see $dvidsetup/output.log)"
+say "DVID node for ingestion: $UUID"
 
 seg="$(run_workflow 03a-ingest-supervoxels "$ranks" "server=http://$SERVER" "uuid=$UUID")"
 "$BIN/ingest-supervoxels" --config "$seg/full-workflow-config.yaml" --exec-dir "$seg" --verify >&2 \
@@ -68,6 +68,7 @@ say "  example data:        $EXAMPLE_DIR/example-data (example.n5, mapping.csv, 
 say "  survey:              $survey/survey.json, block-statistics.csv, output.log"
 say "  grayscale pyramid:   $gray/grayscale-precomputed (neuroglancer precomputed, jpeg)"
 say "  supervoxels:         $seg (block-statistics.h5, ingest-supervoxels.json, output.log)"
+say "  DVID setup:          $dvidsetup/dvid-setup.json (repo, instances, committed root, child)"
 say "  DVID:                node $UUID: labelmap 'segmentation' (supervoxels, label indexes, every scale)"
 say "                       child $CHILD: agglomeration (mapping + body label indexes)"
 if ((keep)); then say "  DVID (still running): http://$SERVER  (stop: scripts/dvid-server.sh stop $EXAMPLE_DIR/dvid)"; fi

@@ -5,6 +5,7 @@
 
 #include "config/base_schema.hpp"
 #include "config/values.hpp"
+#include "config/stage_args.hpp"
 #include "config/workflows.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -61,30 +62,6 @@ environment:
   DFLOW_FAIL_AFTER_BRICKS=N   test hook: each rank fails after finishing N bricks (to test resuming)
 )";
 
-struct Args {
-  std::string config;
-  std::string exec_dir;
-  bool dry_run = false;
-  bool help = false;
-};
-
-Args parse_args(int argc, char** argv) {
-  Args a;
-  const std::vector<std::string> v(argv + 1, argv + argc);
-  for (size_t i = 0; i < v.size(); ++i) {
-    const auto value = [&]() -> const std::string& {
-      if (i + 1 >= v.size()) fail("export-grayscale: {} needs a value (see --help)", v[i]);
-      return v[++i];
-    };
-    if (v[i] == "--help" || v[i] == "-h") a.help = true;
-    else if (v[i] == "--config") a.config = value();
-    else if (v[i] == "--exec-dir") a.exec_dir = value();
-    else if (v[i] == "--dry-run") a.dry_run = true;
-    else fail("export-grayscale: unknown argument {} (see --help)", v[i]);
-  }
-  if (!a.help && a.config.empty()) fail("export-grayscale: --config FILE is required (see --help)");
-  return a;
-}
 
 // Range checks the schema language cannot express; `file` names the config in the message.
 void check_range(const std::string& file, const std::string& key, int64_t v, int64_t lo, int64_t hi) {
@@ -143,17 +120,15 @@ ExportSettings settings_from(const config::WorkflowConfig& cfg, const std::strin
 
 int export_grayscale_main(int argc, char** argv) {
   return mpi::run(argc, argv, [&](mpi::Env& env) {
-    const Args args = mpi::root_first(env.comm(), [&] { return parse_args(argc, argv); });
+    const config::StageArgs args = mpi::root_first(env.comm(), [&] { return config::parse_stage_args("export-grayscale", argc, argv); });
     if (args.help) {
       if (env.root()) std::cout << kHelp;
       return 0;
     }
-    const fs::path exec_dir = args.exec_dir.empty() ? fs::absolute(args.config).parent_path() : fs::absolute(args.exec_dir);
+    const fs::path exec_dir = args.exec_dir;
     ExportSettings settings;
     const config::WorkflowConfig cfg = mpi::root_first(env.comm(), [&] {
-      config::WorkflowConfig c = config::load_workflow_config(args.config);
-      if (c.workflow.name != "export-grayscale")
-        fail("{}: workflow-name is {}; this program runs export-grayscale", args.config, c.workflow.name);
+      config::WorkflowConfig c = config::load_stage_config("export-grayscale", args.config);
       settings = settings_from(c, args.config, exec_dir);
       return c;
     });

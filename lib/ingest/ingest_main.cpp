@@ -5,6 +5,7 @@
 
 #include "config/base_schema.hpp"
 #include "config/values.hpp"
+#include "config/stage_args.hpp"
 #include "config/workflows.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -62,30 +63,6 @@ environment:
   DFLOW_FAIL_AFTER_BRICKS=N   test hook: each rank fails after finishing N bricks (to test resuming)
 )";
 
-struct Args {
-  std::string config, exec_dir;
-  bool dry_run = false, verify = false, help = false;
-};
-
-Args parse_args(int argc, char** argv) {
-  Args a;
-  const std::vector<std::string> v(argv + 1, argv + argc);
-  for (size_t i = 0; i < v.size(); ++i) {
-    const auto value = [&]() -> const std::string& {
-      if (i + 1 >= v.size()) fail("ingest-supervoxels: {} needs a value (see --help)", v[i]);
-      return v[++i];
-    };
-    if (v[i] == "--help" || v[i] == "-h") a.help = true;
-    else if (v[i] == "--config") a.config = value();
-    else if (v[i] == "--exec-dir") a.exec_dir = value();
-    else if (v[i] == "--dry-run") a.dry_run = true;
-    else if (v[i] == "--verify") a.verify = true;
-    else fail("ingest-supervoxels: unknown argument {} (see --help)", v[i]);
-  }
-  if (!a.help && a.config.empty()) fail("ingest-supervoxels: --config FILE is required (see --help)");
-  if (a.dry_run && a.verify) fail("ingest-supervoxels: --dry-run and --verify exclude each other");
-  return a;
-}
 
 IngestSettings settings_from(const YAML::Node& cfg, const fs::path& exec_dir) {
   IngestSettings s;
@@ -113,19 +90,17 @@ IngestSettings settings_from(const YAML::Node& cfg, const fs::path& exec_dir) {
 
 int ingest_supervoxels_main(int argc, char** argv) {
   return mpi::run(argc, argv, [&](mpi::Env& env) {
-    const Args args = mpi::root_first(env.comm(), [&] { return parse_args(argc, argv); });
+    const config::StageArgs args = mpi::root_first(env.comm(), [&] { return config::parse_stage_args("ingest-supervoxels", argc, argv, true); });
     if (args.help) {
       if (env.root()) std::cout << kHelp;
       return 0;
     }
     const config::WorkflowConfig cfg = mpi::root_first(env.comm(), [&] {
-      config::WorkflowConfig c = config::load_workflow_config(args.config);
-      if (c.workflow.name != "ingest-supervoxels")
-        fail("{}: workflow-name is {}; this program runs ingest-supervoxels", args.config, c.workflow.name);
+      config::WorkflowConfig c = config::load_stage_config("ingest-supervoxels", args.config);
       return c;
     });
     log::set_level(config::log_level(cfg.config));
-    const fs::path exec_dir = args.exec_dir.empty() ? fs::absolute(args.config).parent_path() : fs::path(args.exec_dir);
+    const fs::path exec_dir = args.exec_dir;
     IngestSettings s = mpi::root_first(env.comm(), [&] { return settings_from(cfg.config, exec_dir); });
     s.dry_run = args.dry_run;
     const YAML::Node input = cfg.config["input"];

@@ -5,6 +5,7 @@
 
 #include "config/base_schema.hpp"
 #include "config/values.hpp"
+#include "config/stage_args.hpp"
 #include "config/workflows.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -44,49 +45,23 @@ environment:
   DFLOW_FAIL_AFTER_BRICKS=N   test hook: each rank fails after finishing N bricks (to test resuming)
 )";
 
-struct Args {
-  std::string config;
-  std::string exec_dir;
-  bool dry_run = false;
-  bool help = false;
-};
-
-Args parse_args(int argc, char** argv) {
-  Args a;
-  const std::vector<std::string> v(argv + 1, argv + argc);
-  for (size_t i = 0; i < v.size(); ++i) {
-    const auto value = [&]() -> const std::string& {
-      if (i + 1 >= v.size()) fail("survey-volume: {} needs a value (see --help)", v[i]);
-      return v[++i];
-    };
-    if (v[i] == "--help" || v[i] == "-h") a.help = true;
-    else if (v[i] == "--config") a.config = value();
-    else if (v[i] == "--exec-dir") a.exec_dir = value();
-    else if (v[i] == "--dry-run") a.dry_run = true;
-    else fail("survey-volume: unknown argument {} (see --help)", v[i]);
-  }
-  if (!a.help && a.config.empty()) fail("survey-volume: --config FILE is required (see --help)");
-  return a;
-}
 
 }  // namespace
 
 int survey_volume_main(int argc, char** argv) {
   return mpi::run(argc, argv, [&](mpi::Env& env) {
-    const Args args = mpi::root_first(env.comm(), [&] { return parse_args(argc, argv); });
+    const config::StageArgs args = mpi::root_first(env.comm(), [&] { return config::parse_stage_args("survey-volume", argc, argv); });
     if (args.help) {
       if (env.root()) std::cout << kHelp;
       return 0;
     }
     const config::WorkflowConfig cfg = mpi::root_first(env.comm(), [&] {
-      config::WorkflowConfig c = config::load_workflow_config(args.config);
-      if (c.workflow.name != "survey-volume")
-        fail("{}: workflow-name is {}; this program runs survey-volume", args.config, c.workflow.name);
+      config::WorkflowConfig c = config::load_stage_config("survey-volume", args.config);
       return c;
     });
     log::set_level(config::log_level(cfg.config));
     SurveySettings settings;
-    settings.exec_dir = args.exec_dir.empty() ? fs::absolute(args.config).parent_path() : fs::path(args.exec_dir);
+    settings.exec_dir = args.exec_dir;
     settings.brick_shape = config::as_vec3(cfg.config["survey"]["brick-shape"]);
     settings.kind = cfg.config["survey"]["kind"].as<std::string>();
     settings.dry_run = args.dry_run;
