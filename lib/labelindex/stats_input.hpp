@@ -1,7 +1,7 @@
 #pragma once
 // The block-statistics table as this stage consumes it: in chunks of rows, so the rest of the stage
 // never needs the whole table in memory. The file format is read in ONE place, lib/stats
-// (read_block_stats_h5); see stats_input.cpp for how much of it is held at once.
+// (read_block_stats_h5_chunks): one chunk of rows is in memory at a time.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -25,7 +25,6 @@ class StatsInput {
 
  private:
   std::filesystem::path path_;
-  std::vector<stats::BlockStat> table_;
   uint64_t rows_ = 0;
 };
 

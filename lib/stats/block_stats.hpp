@@ -7,6 +7,8 @@
 // CSV form: header "segment_id,z,y,x,count".
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <span>
 #include <vector>
 
 #include "core/array.hpp"
@@ -33,6 +35,11 @@ void sort_rows(std::vector<BlockStat>& rows);
 // block_stats_h5.cpp: writing and reading block-statistics.h5.
 void write_block_stats_h5(const std::filesystem::path& path, const std::vector<BlockStat>& rows);
 std::vector<BlockStat> read_block_stats_h5(const std::filesystem::path& path);
+// For tables larger than memory: the row count, and the rows in chunks of `chunk_rows`, in file order
+// (fn gets the rows and the index of the first).
+uint64_t block_stats_h5_rows(const std::filesystem::path& path);
+void read_block_stats_h5_chunks(const std::filesystem::path& path, uint64_t chunk_rows,
+                                const std::function<void(std::span<const BlockStat>, uint64_t)>& fn);
 // block_stats_csv.cpp
 void write_block_stats_csv(const std::filesystem::path& path, const std::vector<BlockStat>& rows);
 

@@ -81,6 +81,23 @@ TEST_CASE("read_block_stats_h5 reads a table appended by h5py as flyemflows does
   CHECK(json.find("9223372036854775813") != std::string::npos);
 }
 
+TEST_CASE("the h5py-written table read in chunks equals the whole read") {
+  const auto path = data_dir() / "reference.h5";
+  const auto whole = stats::read_block_stats_h5(path);
+  REQUIRE(stats::block_stats_h5_rows(path) == whole.size());
+  for (uint64_t chunk : {uint64_t{1}, uint64_t{7}, uint64_t{whole.size()}, uint64_t{whole.size() + 5}}) {
+    std::vector<stats::BlockStat> joined;
+    uint64_t expect_first = 0;
+    stats::read_block_stats_h5_chunks(path, chunk, [&](std::span<const stats::BlockStat> rows, uint64_t first) {
+      CHECK(first == expect_first);
+      CHECK(rows.size() <= chunk);
+      expect_first += rows.size();
+      joined.insert(joined.end(), rows.begin(), rows.end());
+    });
+    CHECK(joined == whole);
+  }
+}
+
 TEST_CASE("write_block_stats_h5 / csv produce the reference layout (checked by h5py afterwards)") {
   std::vector<BlockStat> rows{{1, 0, 0, 0, 262144}, {(uint64_t(1) << 63) + 5, 64, 128, 192, 7}, {42, -64, 0, 64, 1}, {7, 1024, 2048, 4096, 100000}};
   stats::write_block_stats_h5(data_dir() / "written.h5", rows);
