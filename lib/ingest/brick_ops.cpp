@@ -8,31 +8,9 @@ namespace dflow::ingest {
 
 Array3<uint64_t> downsample_labels_2x_parallel(const Array3<uint64_t>& in, int threads) {
   if (threads <= 1) return downsample_labels_2x(in);
-  const Box& b = in.box();
-  const Vec3 s = b.shape();
-  if (s.x % 2 || s.y % 2 || s.z % 2 || b.lo.x % 2 || b.lo.y % 2 || b.lo.z % 2)
-    fail("label downsampling: box {} is not aligned to 2 on every axis", b);
-  Array3<uint64_t> out(Box{floor_div(b.lo, Vec3::fill(2)), floor_div(b.hi, Vec3::fill(2))});
-  const Vec3 o = out.shape();
-  const int64_t nx = s.x, nxy = s.x * s.y;
-  // The same loop as ops/downsample.cpp (the rule itself is mode_nonzero_smallest), one output z-plane per task.
-  parallel_for(size_t(o.z), threads, [&](size_t zi) {
-    const int64_t z = int64_t(zi);
-    const uint64_t* src = in.data();
-    uint64_t* dst = out.data() + z * o.x * o.y;
-    for (int64_t y = 0; y < o.y; ++y) {
-      const uint64_t* r00 = src + (2 * z) * nxy + (2 * y) * nx;
-      const uint64_t* r01 = r00 + nx;
-      const uint64_t* r10 = r00 + nxy;
-      const uint64_t* r11 = r10 + nx;
-      for (int64_t x = 0; x < o.x; ++x) {
-        const int64_t i = 2 * x;
-        const uint64_t v[8] = {r00[i], r00[i + 1], r01[i], r01[i + 1], r10[i], r10[i + 1], r11[i], r11[i + 1]};
-        const bool same = v[0] == v[1] && v[0] == v[2] && v[0] == v[3] && v[0] == v[4] && v[0] == v[5] && v[0] == v[6] && v[0] == v[7];
-        *dst++ = same ? v[0] : mode_nonzero_smallest(v);
-      }
-    }
-  });
+  Array3<uint64_t> out(downsampled_box(in.box(), "label downsampling"));
+  // One output z-plane per task.
+  parallel_for(size_t(out.shape().z), threads, [&](size_t z) { downsample_labels_2x_planes(in, out, int64_t(z), int64_t(z) + 1); });
   return out;
 }
 

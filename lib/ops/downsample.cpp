@@ -3,16 +3,14 @@
 #include "core/error.hpp"
 
 namespace dflow {
-namespace {
 
-Box halved(const Box& b, const char* what) {
+Box downsampled_box(const Box& b, const char* what) {
   const Vec3 s = b.shape();
   if (s.x % 2 || s.y % 2 || s.z % 2 || b.lo.x % 2 || b.lo.y % 2 || b.lo.z % 2)
     fail("{}: box {} is not aligned to 2 on every axis", what, b);
   return {floor_div(b.lo, Vec3::fill(2)), floor_div(b.hi, Vec3::fill(2))};
 }
 
-}  // namespace
 
 uint64_t mode_nonzero_smallest(const uint64_t (&v)[8]) {
   uint64_t best = 0;
@@ -30,13 +28,12 @@ uint64_t mode_nonzero_smallest(const uint64_t (&v)[8]) {
   return best;
 }
 
-Array3<uint64_t> downsample_labels_2x(const Array3<uint64_t>& in) {
-  Array3<uint64_t> out(halved(in.box(), "label downsampling"));
+void downsample_labels_2x_planes(const Array3<uint64_t>& in, Array3<uint64_t>& out, int64_t z_begin, int64_t z_end) {
   const Vec3 s = out.shape();
   const int64_t nx = in.shape().x, nxy = in.shape().x * in.shape().y;
   const uint64_t* src = in.data();
-  uint64_t* dst = out.data();
-  for (int64_t z = 0; z < s.z; ++z)
+  for (int64_t z = z_begin; z < z_end; ++z) {
+    uint64_t* dst = out.data() + z * s.x * s.y;
     for (int64_t y = 0; y < s.y; ++y) {
       const uint64_t* r00 = src + (2 * z) * nxy + (2 * y) * nx;
       const uint64_t* r01 = r00 + nx;
@@ -50,11 +47,17 @@ Array3<uint64_t> downsample_labels_2x(const Array3<uint64_t>& in) {
         *dst++ = same ? v[0] : mode_nonzero_smallest(v);
       }
     }
+  }
+}
+
+Array3<uint64_t> downsample_labels_2x(const Array3<uint64_t>& in) {
+  Array3<uint64_t> out(downsampled_box(in.box(), "label downsampling"));
+  downsample_labels_2x_planes(in, out, 0, out.shape().z);
   return out;
 }
 
 Array3<uint8_t> downsample_mean_2x(const Array3<uint8_t>& in) {
-  Array3<uint8_t> out(halved(in.box(), "grayscale downsampling"));
+  Array3<uint8_t> out(downsampled_box(in.box(), "grayscale downsampling"));
   const Vec3 s = out.shape();
   const int64_t nx = in.shape().x, nxy = in.shape().x * in.shape().y;
   const uint8_t* src = in.data();

@@ -13,6 +13,10 @@
 namespace dflow {
 
 Array3<uint64_t> downsample_labels_2x(const Array3<uint64_t>& in);
+// The output box of a 2x step (checks the alignment), and the step for output z-planes
+// [z_begin, z_end) only, so callers can split the work across threads.
+Box downsampled_box(const Box& in, const char* what);
+void downsample_labels_2x_planes(const Array3<uint64_t>& in, Array3<uint64_t>& out, int64_t z_begin, int64_t z_end);
 Array3<uint8_t> downsample_mean_2x(const Array3<uint8_t>& in);
 
 // The rule for one cube, exposed for tests.
