@@ -86,14 +86,7 @@ std::vector<std::byte> encode_report(const BrickReport& r) {
       p += 8;
     }
   }
-  for (const stats::BlockStat& s : r.rows) {
-    store_le64(p, s.segment_id);
-    store_le32(p + 8, uint32_t(s.z));
-    store_le32(p + 12, uint32_t(s.y));
-    store_le32(p + 16, uint32_t(s.x));
-    store_le32(p + 20, s.count);
-    p += 24;
-  }
+  stats::store_rows(r.rows, p);
   return out;
 }
 
@@ -111,16 +104,7 @@ BrickReport decode_report(std::span<const std::byte> blob) {
       p += 8;
     }
   }
-  const size_t rows = (blob.size() - 8 - size_t(n) * 40) / 24;
-  r.rows.resize(rows);
-  for (stats::BlockStat& s : r.rows) {
-    s.segment_id = load_le64(p);
-    s.z = int32_t(load_le32(p + 8));
-    s.y = int32_t(load_le32(p + 12));
-    s.x = int32_t(load_le32(p + 16));
-    s.count = load_le32(p + 20);
-    p += 24;
-  }
+  r.rows = stats::load_rows(blob.subspan(size_t(p - blob.data())));
   return r;
 }
 

@@ -126,31 +126,13 @@ std::vector<stats::BlockStat> segmentation_rows(std::span<const std::byte> voxel
 
 std::vector<std::byte> encode(const std::vector<stats::BlockStat>& rows) {
   std::vector<std::byte> out(rows.size() * 24);
-  std::byte* p = out.data();
-  for (const stats::BlockStat& r : rows) {
-    store_le64(p, r.segment_id);
-    store_le32(p + 8, uint32_t(r.z));
-    store_le32(p + 12, uint32_t(r.y));
-    store_le32(p + 16, uint32_t(r.x));
-    store_le32(p + 20, r.count);
-    p += 24;
-  }
+  stats::store_rows(rows, out.data());
   return out;
 }
 
 std::vector<stats::BlockStat> decode_rows(std::span<const std::byte> blob) {
   if (blob.size() % 24 != 0) fail("survey: segmentation brick result has {} bytes, not a multiple of 24", blob.size());
-  std::vector<stats::BlockStat> rows(blob.size() / 24);
-  const std::byte* p = blob.data();
-  for (stats::BlockStat& r : rows) {
-    r.segment_id = load_le64(p);
-    r.z = int32_t(load_le32(p + 8));
-    r.y = int32_t(load_le32(p + 12));
-    r.x = int32_t(load_le32(p + 16));
-    r.count = load_le32(p + 20);
-    p += 24;
-  }
-  return rows;
+  return stats::load_rows(blob);
 }
 
 }  // namespace dflow::stages

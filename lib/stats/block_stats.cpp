@@ -5,8 +5,35 @@
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 
 namespace dflow::stats {
+
+void store_rows(std::span<const BlockStat> rows, std::byte* p) {
+  for (const BlockStat& r : rows) {
+    store_le64(p, r.segment_id);
+    store_le32(p + 8, uint32_t(r.z));
+    store_le32(p + 12, uint32_t(r.y));
+    store_le32(p + 16, uint32_t(r.x));
+    store_le32(p + 20, r.count);
+    p += 24;
+  }
+}
+
+std::vector<BlockStat> load_rows(std::span<const std::byte> bytes) {
+  if (bytes.size() % 24 != 0) fail("block statistics: {} bytes is not a whole number of 24-byte rows", bytes.size());
+  std::vector<BlockStat> rows(bytes.size() / 24);
+  const std::byte* p = bytes.data();
+  for (BlockStat& r : rows) {
+    r.segment_id = load_le64(p);
+    r.z = int32_t(load_le32(p + 8));
+    r.y = int32_t(load_le32(p + 12));
+    r.x = int32_t(load_le32(p + 16));
+    r.count = load_le32(p + 20);
+    p += 24;
+  }
+  return rows;
+}
 
 void sort_rows(std::vector<BlockStat>& rows) {
   std::sort(rows.begin(), rows.end(), [](const BlockStat& a, const BlockStat& b) {

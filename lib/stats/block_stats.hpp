@@ -29,6 +29,12 @@ static_assert(sizeof(BlockStat) == 24);
 // (segment_id, z, y, x). Voxels outside `valid` (e.g. padding beyond the volume) are not counted.
 std::vector<BlockStat> block_stats(const Array3<uint64_t>& labels, const Box& valid, const Vec3& block_shape = Vec3::fill(64));
 
+// The rows as packed little-endian 24-byte records (the layout above), e.g. in per-brick result blobs.
+// store_rows writes rows.size()*24 bytes at `out`; load_rows needs a multiple of 24 bytes (callers
+// check, so their message can say whose data is broken).
+void store_rows(std::span<const BlockStat> rows, std::byte* out);
+std::vector<BlockStat> load_rows(std::span<const std::byte> bytes);
+
 // Canonical order of a table: (segment_id, z, y, x).
 void sort_rows(std::vector<BlockStat>& rows);
 
