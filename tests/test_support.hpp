@@ -2,9 +2,12 @@
 // Helpers shared by the Catch2 tests.
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include <unistd.h>
+
+#include "core/error.hpp"
 
 namespace dflow::test {
 
@@ -20,6 +23,16 @@ inline std::filesystem::path scratch_dir(const std::string& name) {
 inline std::filesystem::path golden_dir() {
   const char* g = std::getenv("DFLOW_GOLDEN_DIR");
   return g ? std::filesystem::path(g) : std::filesystem::path();
+}
+
+// The message of the dflow::Error that f throws, or "(no error)": tests compare whole error lines.
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 }  // namespace dflow::test

@@ -19,6 +19,7 @@
 #include "test_support.hpp"
 
 using namespace dflow;
+using test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -75,15 +76,6 @@ void check_template_instances(dvid::Client& c, const std::string& uuid) {
   CHECK(sv["Base"]["TypeName"] == "tarsupervoxels");
   CHECK(sv["Extended"]["Extension"] == "drc");
   CHECK(sv["Base"]["Syncs"] == nlohmann::json::array({"segmentation"}));
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

@@ -10,22 +10,15 @@
 #include "core/files.hpp"
 #include "dvidsetup/server_config.hpp"
 #include "dvidsetup/setup.hpp"
+#include "test_support.hpp"
 
 using namespace dflow;
+using test::error_of;
 using namespace dflow::dvidsetup;
 
 namespace {
 
 const std::string kRoot = DFLOW_SOURCE_DIR;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 InstanceSpec spec(std::string type, std::string name, std::map<std::string, std::string> settings = {},
                   std::vector<std::string> tags = {}, std::vector<std::string> sync = {}) {

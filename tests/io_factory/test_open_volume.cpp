@@ -11,6 +11,7 @@
 #include "test_support.hpp"
 
 using namespace dflow;
+using test::error_of;
 
 namespace {
 
@@ -41,15 +42,6 @@ void check_voxels(const VolumeReader& reader, int scale, Vec3 offset) {
       for (int64_t x = b.lo.x; x < b.hi.x; ++x)
         mismatches += want.at({x, y, z}) != got.at(Vec3{x, y, z} + offset);
   CHECK(mismatches == 0);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

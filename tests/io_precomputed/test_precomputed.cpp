@@ -24,6 +24,7 @@
 #include "test_support.hpp"
 
 using namespace dflow;
+using test::error_of;
 using namespace dflow::precomputed;
 namespace fs = std::filesystem;
 
@@ -105,15 +106,6 @@ void put(const fs::path& p, std::span<const std::byte> b) { write_file_atomic(p,
 std::vector<std::byte> head(std::vector<std::byte> b, size_t n) {
   b.resize(std::min(n, b.size()));
   return b;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 // Builds shard files for `chunks` (id -> encoded bytes) under `dir`, as neuroglancer's spec

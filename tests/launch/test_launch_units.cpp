@@ -20,21 +20,9 @@
 #include "test_support.hpp"
 
 using namespace dflow;
+using test::error_of;
 using namespace dflow::launch;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-}  // namespace
 
 TEST_CASE("options") {
   const Options o = parse_options({"-n", "4", "--dry-run", "--mpirun-args", "--hostfile 'my hosts' -x A", "tmpl/"});
