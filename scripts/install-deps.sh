@@ -8,6 +8,7 @@ PACKAGES=(
   libjpeg62-turbo-dev libpng-dev libtiff-dev
   libcurl4-openssl-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev
   libprotobuf-dev protobuf-compiler catch2
+  libcpp-httplib-dev libdraco-dev libmeshoptimizer-dev
   chromium
 )
 missing=()
