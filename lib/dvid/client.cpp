@@ -101,6 +101,7 @@ Response Client::perform_once(const std::string& method, const std::string& u, s
   if (rc != CURLE_OK) {
     failure.message = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     failure.never_sent = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
+    failure.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     return r;
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
@@ -117,6 +118,8 @@ Response Client::request(const std::string& method, const std::string& path, std
                                                             : duration_cast<milliseconds>(retry_.timeout) * std::max(retry_.attempts, 1);
   auto delay = retry_.first_delay;
   std::string last_problem;
+  long last_status = 0;
+  bool timed_out = false;
   int attempt = 1;
   for (;; ++attempt) {
     const auto left = deadline - duration_cast<milliseconds>(steady_clock::now() - start);
@@ -131,17 +134,21 @@ Response Client::request(const std::string& method, const std::string& path, std
                                        method, shown, failure.message));
     }
     last_problem = failure.message.empty() ? fmt::format("HTTP {}: {}", r.status, first_line(r.body)) : failure.message;
+    last_status = failure.message.empty() ? r.status : 0;
+    timed_out = failure.timed_out;
     const auto elapsed = duration_cast<milliseconds>(steady_clock::now() - start);
     if (attempt >= retry_.attempts) break;
     if (elapsed + delay >= deadline)
-      fail("DVID {} {}: {} (deadline of {:.0f} s reached after {} attempt{})", method, shown, last_problem,
-           duration<double>(deadline).count(), attempt, attempt == 1 ? "" : "s");
+      throw Unavailable(fmt::format("DVID {} {}: {} (deadline of {:.0f} s reached after {} attempt{})", method, shown,
+                                    last_problem, duration<double>(deadline).count(), attempt, attempt == 1 ? "" : "s"),
+                        last_status, timed_out);
     log::warn("DVID {} {}: {} (attempt {}/{}, retrying in {:.1f} s)", method, shown, last_problem, attempt,
               retry_.attempts, delay.count() / 1000.0);
     std::this_thread::sleep_for(delay);
     delay = std::min(delay * 2, retry_.max_delay);
   }
-  fail("DVID {} {}: {} (gave up after {} attempts)", method, shown, last_problem, attempt);
+  throw Unavailable(fmt::format("DVID {} {}: {} (gave up after {} attempts)", method, shown, last_problem, attempt),
+                    last_status, timed_out);
 }
 
 std::string Client::get(const std::string& path) {

@@ -36,6 +36,16 @@ struct OutcomeUnknown : Error {
   using Error::Error;
 };
 
+// Thrown when DVID cannot be reached, times out, or keeps answering 5xx after the retries, so a caller
+// can tell "DVID is down/slow" (e.g. the cleave server's 502/504) from a 4xx answer.
+class Unavailable : public Error {
+ public:
+  Unavailable(const std::string& message, long last_status, bool timed_out)
+      : Error(message), last_status(last_status), timed_out(timed_out) {}
+  long last_status;  // the last HTTP status (5xx, 429), 0 if no answer
+  bool timed_out;    // the last attempt timed out
+};
+
 struct Response {
   long status = 0;
   std::string body;
@@ -74,6 +84,7 @@ class Client {
   struct Failure {
     std::string message;      // empty: the request got an HTTP answer
     bool never_sent = false;  // could not connect: DVID never saw it
+    bool timed_out = false;
   };
   Response perform_once(const std::string& method, const std::string& url, std::span<const std::byte> body,
                         const std::string& content_type, std::chrono::milliseconds timeout, Failure& failure);
