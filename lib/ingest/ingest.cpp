@@ -60,6 +60,13 @@ Header agree(MPI_Comm comm, const VolumeReader& reader, const Source& source, co
     if (s.pyramid_depth > st.max_downres_level)
       fail("{}/api/node/{}/{}: options.pyramid-depth {} is larger than the instance's MaxDownresLevel {}", s.output.server,
            s.output.uuid, s.output.instance, s.pyramid_depth, st.max_downres_level);
+    // A shallower pyramid would leave scales the instance advertises empty: DVID and neu3 would
+    // serve zeros there. Refuse rather than write a volume that looks done but is not.
+    if (s.pyramid_depth >= 0 && s.pyramid_depth < st.max_downres_level)
+      fail("{}/api/node/{}/{}: options.pyramid-depth {} is below the instance's MaxDownresLevel {}: scales {}..{} would "
+           "stay empty; use pyramid-depth -1 (every scale) or {}",
+           s.output.server, s.output.uuid, s.output.instance, s.pyramid_depth, st.max_downres_level, s.pyramid_depth + 1,
+           st.max_downres_level, st.max_downres_level);
     h.top_scale = s.pyramid_depth >= 0 ? s.pyramid_depth : st.max_downres_level;
     if (h.top_scale >= kMaxScales) fail("pyramid depth {} is too large (at most {})", h.top_scale, kMaxScales - 1);
   }
@@ -143,11 +150,15 @@ class BrickWriter {
         const Stopwatch sw(timing_.pyramid);
         cur = std::make_shared<Array3<uint64_t>>(downsample_labels_2x_parallel(*cur, threads_));
       }
+      // With skip-scale-0-write, scale 0 is not written, except the two corner blocks below.
       const bool write = scale >= first_written_scale(pass, s_.skip_scale0_write);
-      if (!write) continue;
+      if (!write && !(scale == 0 && pass.first)) continue;
       std::vector<Vec3> blocks = blocks_in(cur->box(), scaled_box(h_.box, scale));
       if (scale == 0) {
-        // The volume's first and last block go through /blocks so DVID widens the extents.
+        // The volume's first and last block go through /blocks so DVID widens the extents (and the
+        // max label). Always, even with skip-scale-0-write: /ingest-supervoxels sets no extents, so
+        // without them DVID would report an empty volume. Rewriting them with the input's voxels is
+        // harmless (noindexing posts are idempotent).
         std::vector<Vec3> corners;
         std::erase_if(blocks, [&](const Vec3& b) {
           const bool c = b == corners_.first || b == corners_.second;
@@ -155,6 +166,7 @@ class BrickWriter {
           return c;
         });
         if (!corners.empty()) poster_.submit({cur, 0, corners, true, where});
+        if (!write) continue;
       }
       for (auto& batch : split_batches(blocks, s_.batch_blocks, s_.concurrency))
         poster_.submit({cur, scale, std::move(batch), false, where});

@@ -445,16 +445,22 @@ TEST_CASE("options: verify finds corruption, dont-overwrite-identical-blocks, sk
     CHECK(run_shell(stage_command(1, work / "second", "--verify")).status == 0);
   }
 
-  SECTION("skip-scale-0-write writes the pyramid only") {
+  SECTION("skip-scale-0-write writes the pyramid and only the two corner blocks that set DVID's extents") {
     WorkflowOptions o{server, uuid, "seg-noscale0"};
     o.options = "  skip-scale-0-write: true\n";
     write_workflow(work / "skip0", ex, o);
     require_ok(run_shell(stage_command(2, work / "skip0")), "ingest");
     const auto j = summary(work / "skip0");
-    CHECK(j["scales"][0]["blocks-written"] == 0);
+    CHECK(j["scales"][0]["blocks-written"] == 2);
     CHECK(j["scales"][1]["blocks-written"] == nonzero_blocks(levels[1], scaled(ex.box(), 1)));
     dvid::Labelmap lm(c, uuid, "seg-noscale0");
-    CHECK(lm.specific_blocks({{0, 0, 0}, {1, 1, 1}}, 0).empty());
+    CHECK_FALSE(lm.specific_blocks({{0, 0, 0}, {1, 1, 1}}, 0).empty());  // the first corner
+    CHECK(lm.specific_blocks({{1, 0, 0}, {2, 1, 1}}, 0).empty());      // not a corner: skipped
+    // DVID's extents cover the volume although scale 0 was not written (they were empty before the fix).
+    const auto ext = dvid::instance_info(c, uuid, "seg-noscale0")["Extents"];
+    CHECK(ext["MinPoint"] == nlohmann::json::array({0, 0, 0}));
+    const Vec3 last = ex.box().round_out(Vec3::fill(64)).hi - Vec3::fill(1);
+    CHECK(ext["MaxPoint"] == nlohmann::json::array({last.x, last.y, last.z}));
     const auto mism = raw_mismatches(lm, levels, ex.box());
     CHECK(mism[0] > 0);
     for (int s = 1; s <= kTop; ++s) CHECK(mism[size_t(s)] == 0);
@@ -499,6 +505,13 @@ TEST_CASE("options: verify finds corruption, dont-overwrite-identical-blocks, sk
     r = run_shell(stage_command(1, work / "depth"));
     CHECK(r.status != 0);
     CHECK(count_lines_with(r.output, "options.pyramid-depth 2 is larger than the instance's MaxDownresLevel 1") == 1);
+    // A shallower pyramid than the instance advertises would leave scale 1 empty: refused.
+    o.options = "  pyramid-depth: 0\n";
+    write_workflow(work / "shallow", ex, o);
+    r = run_shell(stage_command(1, work / "shallow"));
+    CHECK(r.status != 0);
+    CHECK(count_lines_with(r.output, "options.pyramid-depth 0 is below the instance's MaxDownresLevel 1: scales 1..1 "
+                                     "would stay empty; use pyramid-depth -1 (every scale) or 1") == 1);
   }
 }
 
