@@ -58,7 +58,13 @@ std::string encode_drc(const Mesh& m, const EncodeOptions& opt) {
   draco::Encoder enc;
   const int speed = 10 - opt.draco_compression_level;
   enc.SetSpeedOptions(speed, speed);
-  enc.SetAttributeQuantization(draco::GeometryAttribute::POSITION, opt.draco_quantization_bits);
+  if (opt.draco_explicit_grid) {
+    if (!(opt.draco_range > 0)) fail("draco: explicit quantisation range must be positive, got {}", opt.draco_range);
+    enc.SetAttributeExplicitQuantization(draco::GeometryAttribute::POSITION, opt.draco_quantization_bits, 3, opt.draco_origin.data(),
+                                         opt.draco_range);
+  } else {
+    enc.SetAttributeQuantization(draco::GeometryAttribute::POSITION, opt.draco_quantization_bits);
+  }
   enc.SetAttributeQuantization(draco::GeometryAttribute::NORMAL, opt.draco_normal_bits);
   draco::EncoderBuffer buf;
   const draco::Status st = enc.EncodeMeshToBuffer(dm, &buf);
