@@ -178,6 +178,7 @@ Mesh decode_drc(std::string_view s, std::string_view what) {
     const auto& face = dm->face(draco::FaceIndex(f));
     for (int k = 0; k < 3; ++k) m.triangles[3 * size_t(f) + k] = face[k].value();
   }
+  check_indices(m, "drc", what);
   return m;
 }
 

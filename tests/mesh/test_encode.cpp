@@ -58,6 +58,36 @@ TEST_CASE("ngmesh and obj round trips (fuzz)", "[mesh]") {
   }
 }
 
+TEST_CASE("decoders on corrupted bytes: a valid mesh or dflow::Error, never a crash (fuzz)", "[mesh]") {
+  std::mt19937 rng(11);
+  const Mesh m = [&] {
+    Mesh x = random_mesh(rng);
+    x.triangles.resize(std::min<size_t>(x.triangles.size(), 60));
+    return x;
+  }();
+  for (Format f : {Format::ngmesh, Format::obj, Format::drc}) {
+    const std::string good = encode(m, f, {.draco_normals = false});
+    size_t errors = 0;
+    for (int iter = 0; iter < 400; ++iter) {
+      std::string bad = good;
+      std::uniform_int_distribution<int> kind(0, 2), byte(0, 255);
+      std::uniform_int_distribution<size_t> pos(0, bad.size() - 1);
+      const int k = kind(rng);
+      if (k == 0) bad.resize(pos(rng));                                       // truncated
+      else if (k == 1) for (int j = 0; j < 4; ++j) bad[pos(rng)] = char(byte(rng));  // flipped bytes
+      else bad.insert(pos(rng), 1 + pos(rng) % 7, char(byte(rng)));           // inserted bytes
+      try {
+        const Mesh d = decode(bad, f, "fuzz");
+        for (uint32_t i : d.triangles) REQUIRE(i < d.num_vertices());
+      } catch (const Error&) {
+        ++errors;
+      }
+    }
+    INFO(format_name(f) << ": " << errors << " of 400 corruptions rejected");
+    CHECK(errors > 0);
+  }
+}
+
 TEST_CASE("empty meshes are 0 bytes in every format", "[mesh]") {
   Mesh vertices_only;
   vertices_only.vertices = {1, 2, 3};

@@ -69,6 +69,28 @@ TEST_CASE("smoothing and simplification keep supervoxel meshes closed, oriented 
   }
 }
 
+TEST_CASE("laplacian_smooth: each vertex to the mean of itself and its neighbours", "[mesh]") {
+  // A tetrahedron: every vertex neighbours the other three, so one iteration puts all at the centroid.
+  Mesh t;
+  t.vertices = {0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4};
+  t.triangles = {0, 2, 1, 0, 1, 3, 0, 3, 2, 1, 2, 3};
+  laplacian_smooth(t, 1);
+  for (size_t i = 0; i < t.vertices.size(); ++i) CHECK(t.vertices[i] == Approx(1.0));
+  // A square pyramid's apex (4 neighbours) and a base corner (3 neighbours: apex and two corners).
+  Mesh p;
+  p.vertices = {0, 0, 0, 2, 0, 0, 2, 2, 0, 0, 2, 0, 1, 1, 5};
+  p.triangles = {0, 1, 4, 1, 2, 4, 2, 3, 4, 3, 0, 4, 0, 2, 1, 0, 3, 2};
+  Mesh q = p;
+  laplacian_smooth(q, 1);
+  CHECK(q.vertices[12] == Approx(1.0));   // apex x: (1 + 0 + 2 + 2 + 0) / 5
+  CHECK(q.vertices[14] == Approx(1.0));   // apex z: (5 + 0 + 0 + 0 + 0) / 5
+  // Corner 1 (2,0,0) neighbours 0, 2 and 4; the diagonal 0-2 makes corner 0 a neighbour of 2 as well.
+  CHECK(q.vertices[3] == Approx((2.0 + 0 + 2 + 1) / 4));
+  CHECK(q.vertices[5] == Approx(5.0 / 4));
+  laplacian_smooth(p, 0);
+  CHECK(p == Mesh{{0, 0, 0, 2, 0, 0, 2, 2, 0, 0, 2, 0, 1, 1, 5}, {0, 1, 4, 1, 2, 4, 2, 3, 4, 3, 0, 4, 0, 2, 1, 0, 3, 2}});
+}
+
 TEST_CASE("simplify: triangle count and error limits", "[mesh]") {
   const Fixture& f = fixture();
   const Mesh& big = std::max_element(f.meshes.begin(), f.meshes.end(), [](auto& a, auto& b) {
