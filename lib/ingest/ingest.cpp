@@ -313,8 +313,10 @@ void ingest_supervoxels(MPI_Comm comm, const Source& source, const IngestSetting
     log::info("ingest-supervoxels: scale {}: {} blocks written ({}), {} empty skipped, {} identical skipped, {} requests", i,
               c.written, mpi::human_bytes(double(c.bytes)), c.empty_skipped, c.identical_skipped, c.requests);
   }
-  const double mvox = double(h.box.volume()) / 1e6 / std::max(seconds, 1e-9);
-  const double bps = double(blocks) / std::max(seconds, 1e-9);
+  // Rates count only this run's work: a resumed run that skipped finished bricks must not claim them.
+  const double share = processed + skipped > 0 ? double(processed) / double(processed + skipped) : 0.0;
+  const double mvox = double(h.box.volume()) * share / 1e6 / std::max(seconds, 1e-9);
+  const double bps = double(blocks) * share / std::max(seconds, 1e-9);
   ordered_json j;
   j["source"] = h.describe;
   j["bounding-box"] = {xyz(h.box.lo), xyz(h.box.hi)};
@@ -332,9 +334,16 @@ void ingest_supervoxels(MPI_Comm comm, const Source& source, const IngestSetting
   j["mvox-per-second"] = mvox;
   j["blocks-per-second"] = bps;
   write_text_atomic(s.exec_dir / "ingest-supervoxels.json", j.dump(2) + "\n");
-  log::info("ingest-supervoxels: done: {} blocks ({}) at scales 0..{} in {:.1f} s on {} rank{}: {:.2f} Mvox/s, {:.0f} blocks/s; "
+  if (processed == 0) {
+    log::info("ingest-supervoxels: done: nothing left to do, all {} bricks were finished by an earlier run; {} blocks "
+              "({}) at scales 0..{}; {} block-statistics rows in {}",
+              skipped, blocks, mpi::human_bytes(double(bytes)), h.top_scale, rows.size(), stats_path.string());
+    return;
+  }
+  log::info("ingest-supervoxels: done: {} blocks ({}) at scales 0..{} in {:.1f} s on {} rank{}: {:.2f} Mvox/s, {:.0f} blocks/s{}; "
             "{} block-statistics rows in {}",
             blocks, mpi::human_bytes(double(bytes)), h.top_scale, seconds, nranks, nranks == 1 ? "" : "s", mvox, bps,
+            skipped ? fmt::format(" (this run's {} of {} bricks; {} were done before)", processed, processed + skipped, skipped) : "",
             rows.size(), stats_path.string());
 }
 

@@ -249,6 +249,11 @@ TEST_CASE("a run killed by DFLOW_FAIL_AFTER_BRICKS resumes and ends like an unin
   const RunResult again = run_shell(stage_command(1, work / "crash"));
   require_ok(again, "re-run of a finished run");
   CHECK(again.output.find("skipping 36 of 36 bricks") != std::string::npos);
+  // ... and says so, instead of a rate as if it had written the whole volume again.
+  CHECK(again.output.find("ingest-supervoxels: done: nothing left to do, all") != std::string::npos);
+  CHECK(again.output.find("Mvox/s") == std::string::npos);
+  // The resumed run's rate is for its own bricks only.
+  CHECK(std::regex_search(resumed.output, std::regex(fmt::format("Mvox/s, [0-9]+ blocks/s \\(this run's [0-9]+ of [0-9]+ bricks; {} were done before\\)", skipped))));
   CHECK(read_file(work / "ref" / "block-statistics.h5") == read_file(work / "crash" / "block-statistics.h5"));
 }
 
