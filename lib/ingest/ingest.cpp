@@ -12,6 +12,7 @@
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "dvid/labelmap.hpp"
+#include "dvid/repo.hpp"
 #include "ingest/block_poster.hpp"
 #include "ingest/brick_ops.hpp"
 #include "ingest/header.hpp"
@@ -247,6 +248,25 @@ void ingest_supervoxels(MPI_Comm comm, const Source& source, const IngestSetting
     fail("options.block-statistics-file \"{}\" is not a file name", s.stats_file);
   brick_levels(s.brick_shape);  // validates the shape
 
+  // Before anything is read or created: a committed node refuses every write, and finding that out
+  // at the first POST, after a brick was read, wastes the allocation.
+  if (rank == 0) {
+    dvid::Client client(s.output.server, s.retry);
+    nlohmann::json repo;
+    try {
+      repo = dvid::repo_info(client, s.output.uuid);
+    } catch (const Error& e) {
+      fail("ingest-supervoxels: checking the output node: {}", e.what());
+    }
+    bool locked = false;
+    const nlohmann::json nodes = repo.value("/DAG/Nodes"_json_pointer, nlohmann::json::object());
+    for (const auto& [uuid, node] : nodes.items())
+      if (uuid.starts_with(s.output.uuid) && node.value("Locked", false)) locked = true;
+    if (locked)
+      fail("{}/api/node/{}: the node is committed (locked) and takes no writes; ingest into an open child version "
+           "(dvid-setup new-version --uuid {})",
+           s.output.server, s.output.uuid, s.output.uuid);
+  }
   const std::unique_ptr<VolumeReader> reader = mpi::root_first(comm, source.open);
   const Header h = agree(comm, *reader, source, s, /*create=*/!s.dry_run);
   const std::vector<Pass> passes = plan_passes(h.top_scale, s.brick_shape);

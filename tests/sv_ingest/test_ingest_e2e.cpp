@@ -496,6 +496,21 @@ TEST_CASE("options: verify finds corruption, dont-overwrite-identical-blocks, sk
     CHECK(count_lines_with(r.output, "] ERROR ") == 1);
     CHECK(count_lines_with(r.output, "/seg32: BlockSize is [32,32,32]; this stage writes 64x64x64 blocks only") == 1);
 
+    // A committed node is refused before any brick is read or instance created.
+    {
+      dvid::Client admin(server);
+      const std::string locked = new_repo(server, "ingest-locked");
+      dvid::commit(admin, locked, "locked before ingest");
+      o = {server, locked, "seg"};
+      write_workflow(work / "locked", ex, o);
+      r = run_shell(stage_command(2, work / "locked"));
+      CHECK(r.status != 0);
+      CHECK(count_lines_with(r.output, "] ERROR ") == 1);
+      CHECK(count_lines_with(r.output, "/api/node/" + locked + ": the node is committed (locked) and takes no writes") == 1);
+      CHECK(r.output.find("brick") == std::string::npos);  // nothing was read
+      CHECK(dvid::instance_types(admin, locked).count("seg") == 0);  // nothing was created
+    }
+
     o = {server, uuid, "missing"};
     o.create = false;
     write_workflow(work / "missing", ex, o);
