@@ -155,7 +155,7 @@ TEST_CASE("N5 errors name the dataset or chunk file", "[n5][errors]") {
   truncate_file(chunk, size / 2);
   auto rc = open_n5(copy, "s0");
   CHECK_THROWS_WITH(rc->read_as<uint8_t>(touching),
-                    Contains("n5: " + chunk.string() + ": chunk [1,0,0] is corrupt: gzip: truncated stream"));
+                    Contains("n5: " + chunk.string() + ": chunk (x,y,z) [1,0,0] is corrupt: gzip: truncated stream"));
   CHECK_NOTHROW(rc->read_as<uint8_t>(Box{{0, 0, 0}, {16, 12, 8}}));  // other chunks still read
   truncate_file(chunk, 10);
   CHECK_THROWS_WITH(rc->read_as<uint8_t>(touching), Contains(chunk.string()) && Contains("is truncated (header needs 16 bytes"));
@@ -165,10 +165,10 @@ TEST_CASE("N5 errors name the dataset or chunk file", "[n5][errors]") {
   const fs::path chunk2 = copy / "s0" / "0" / "1" / "0";
   garble_file(chunk2, 30);
   CHECK_THROWS_WITH(rc->read_as<uint8_t>(Box{{0, 12, 0}, {4, 16, 4}}),
-                    Contains(chunk2.string()) && Contains("chunk [0,1,0] is corrupt: gzip: corrupt stream"));
+                    Contains(chunk2.string()) && Contains("chunk (x,y,z) [0,1,0] is corrupt: gzip: corrupt stream"));
   const fs::path chunk3 = copy / "s0" / "2" / "1" / "0";
   garble_file(chunk3, 2);  // header: ndim and sizes
-  CHECK_THROWS_WITH(rc->read_as<uint8_t>(Box{{32, 12, 0}, {36, 16, 4}}), Contains(chunk3.string()) && Contains("chunk [2,1,0]"));
+  CHECK_THROWS_WITH(rc->read_as<uint8_t>(Box{{32, 12, 0}, {36, 16, 4}}), Contains(chunk3.string()) && Contains("chunk (x,y,z) [2,1,0]"));
 
   write_text(copy / "s0" / "attributes.json", "{\"dimensions\": [45, 30");
   CHECK_THROWS_WITH(open_n5(copy, "s0"), Contains((copy / "s0" / "attributes.json").string()) && Contains("invalid JSON"));
@@ -202,7 +202,7 @@ TEST_CASE("Zarr errors name the array or chunk file", "[zarr][errors]") {
   fs::resize_file(chunk, fs::file_size(chunk) - 100);
   auto rc = open_zarr(copy, "vol", ZarrStore::directory);
   CHECK_THROWS_WITH(rc->read_as<uint64_t>(Box{{16, 0, 0}, {20, 4, 4}}),
-                    Contains("zarr: " + chunk.string() + ": chunk [1,0,0] is corrupt: blosc:"));
+                    Contains("zarr: " + chunk.string() + ": chunk (x,y,z) [1,0,0] is corrupt: blosc:"));
   fs::resize_file(chunk, 5);
   CHECK_THROWS_WITH(rc->read_as<uint64_t>(Box{{16, 0, 0}, {20, 4, 4}}), Contains(chunk.string()) && Contains("blosc: truncated frame"));
 

@@ -49,7 +49,7 @@ class ZarrReader final : public VolumeReader {
           try {
             m_.compressor.decompress_into(*file, buf);
           } catch (const Error& e) {
-            fail("zarr: {}: chunk [{},{},{}] is corrupt: {}", path, i, j, k, e.what());
+            fail("zarr: {}: chunk (x,y,z) [{},{},{}] is corrupt: {}", path, i, j, k, e.what());
           }
           copy_chunk_region(buf.data(), cbox, layout, out.data(), box, region, elem);
         }
