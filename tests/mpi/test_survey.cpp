@@ -8,7 +8,7 @@
 #include "core/files.hpp"
 #include "example/example.hpp"
 #include "mpi_test_support.hpp"
-#include "stages/survey.hpp"
+#include "survey/survey.hpp"
 #include "stats/block_stats.hpp"
 
 using namespace dflow;

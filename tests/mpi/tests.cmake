@@ -34,4 +34,4 @@ foreach(kind segmentation grayscale)
   set_tests_properties(survey_volume_ranks_${kind} PROPERTIES LABELS mpi TIMEOUT 900 PROCESSORS 2)
 endforeach()
 
-dflow_mpi_test(test_survey SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_survey.cpp DEPS dflow_stages dflow_example)
+dflow_mpi_test(test_survey SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_survey.cpp DEPS dflow_survey dflow_example)

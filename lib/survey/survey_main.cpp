@@ -12,7 +12,7 @@
 #include "core/log.hpp"
 #include "io/open_volume.hpp"
 #include "mpi/mpi_env.hpp"
-#include "stages/survey.hpp"
+#include "survey/survey.hpp"
 
 namespace dflow::stages {
 

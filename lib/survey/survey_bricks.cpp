@@ -4,7 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
-#include "stages/survey.hpp"
+#include "survey/survey.hpp"
 
 namespace dflow::stages {
 

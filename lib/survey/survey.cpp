@@ -1,5 +1,5 @@
 // survey-volume orchestration: plan, run the bricks, aggregate on rank 0, write the outputs.
-#include "stages/survey.hpp"
+#include "survey/survey.hpp"
 
 #include <algorithm>
 #include <unordered_map>
