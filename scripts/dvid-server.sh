@@ -7,8 +7,8 @@
 #   dvid-server.sh status DATA_DIR
 #   dvid-server.sh render DATA_DIR [HTTP_PORT] [RPC_PORT]  only writes DATA_DIR/dvid-config.toml
 # The admin token (DVID_ADMIN_TOKEN) is written to DATA_DIR/admin-token.
-# The config is rendered by `dvid-setup render-config` ($DFLOW_DVID_SETUP, else $BUILD_DIR/bin/dvid-setup)
-# when that is built, else by sed (DFLOW_DVID_SETUP=sed forces sed); both give the same file.
+# The config is rendered by `dvid-setup render-config` ($DFLOW_DVID_SETUP, else $BUILD_DIR/bin/dvid-setup),
+# the one renderer of the template, so build first.
 # To proxy a neuroglancer precomputed volume (DVID's ngprecomputed store) set
 #   DVID_NGPRECOMPUTED_REF=s3://bucket/prefix/ [DVID_NGPRECOMPUTED_INSTANCE=grayscale] [DVID_NGPRECOMPUTED_UUID=uuid]
 # and the AWS_* variables DVID's S3 client reads.
@@ -20,35 +20,18 @@ pidfile="$dir/dvid.pid"
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
-# The template language (lib/dvidsetup/server_config.hpp): @NAME@ fields, a "#@BEGIN NGPRECOMPUTED@" ..
-# "#@END NGPRECOMPUTED@" block kept only with a reference, optional instance/uuid lines.
+# The template language is lib/dvidsetup/server_config.hpp's.
 render_config() {
   local http="$1" rpc="$2" tmpl="$DFLOW_ROOT/workflows/01-dvid/dvid-config.toml.in" out="$dir/dvid-config.toml"
   local ref="${DVID_NGPRECOMPUTED_REF:-}" inst="${DVID_NGPRECOMPUTED_INSTANCE:-}" uuid="${DVID_NGPRECOMPUTED_UUID:-}"
   local setup="${DFLOW_DVID_SETUP:-$BUILD_DIR/bin/dvid-setup}"
-  if [ "$setup" != sed ] && [ -x "$setup" ]; then
-    local ng=()
-    [ -z "$ref" ] || ng+=(--ngprecomputed-ref "$ref")
-    [ -z "$inst" ] || ng+=(--ngprecomputed-instance "$inst")
-    [ -z "$uuid" ] || ng+=(--ngprecomputed-uuid "$uuid")
-    "$setup" render-config --template "$tmpl" --out "$out" --data-dir "$dir" --http "127.0.0.1:$http" \
-      --rpc "127.0.0.1:$rpc" --note "dvidflow test server" "${ng[@]}" || die "dvid-setup render-config failed"
-    return
-  fi
-  [ -n "$ref" ] || [ -z "$inst$uuid" ] || die "DVID_NGPRECOMPUTED_INSTANCE/UUID need DVID_NGPRECOMPUTED_REF"
-  case "$ref$inst$uuid$dir" in *'"'*|*'\'*) die "a quote or backslash cannot go into the TOML config: $ref $inst $uuid $dir";; esac
-  # sed replacement text: escape \, & and the | delimiter.
-  esc() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
-  local block=(-e '/^#@BEGIN NGPRECOMPUTED@$/,/^#@END NGPRECOMPUTED@$/d')
-  [ -z "$ref" ] || block=(-e '/^#@BEGIN NGPRECOMPUTED@$/d' -e '/^#@END NGPRECOMPUTED@$/d')
-  local optional=()
-  [ -n "$inst" ] || optional+=(-e '/@NGPRECOMPUTED_INSTANCE@/d')
-  [ -n "$uuid" ] || optional+=(-e '/@NGPRECOMPUTED_UUID@/d')
-  sed "${block[@]}" "${optional[@]}" \
-      -e "s|@HTTP_ADDRESS@|127.0.0.1:$http|g" -e "s|@RPC_ADDRESS@|127.0.0.1:$rpc|g" \
-      -e "s|@DATA_DIR@|$(esc "$dir")|g" -e "s|@NOTE@|dvidflow test server|g" \
-      -e "s|@NGPRECOMPUTED_REF@|$(esc "$ref")|g" -e "s|@NGPRECOMPUTED_INSTANCE@|$(esc "$inst")|g" \
-      -e "s|@NGPRECOMPUTED_UUID@|$(esc "$uuid")|g" "$tmpl" > "$out.tmp" && mv "$out.tmp" "$out"
+  [ -x "$setup" ] || die "$setup is not built: run scripts/setup.sh first (or set DFLOW_DVID_SETUP to the dvid-setup program)"
+  local ng=()
+  [ -z "$ref" ] || ng+=(--ngprecomputed-ref "$ref")
+  [ -z "$inst" ] || ng+=(--ngprecomputed-instance "$inst")
+  [ -z "$uuid" ] || ng+=(--ngprecomputed-uuid "$uuid")
+  "$setup" render-config --template "$tmpl" --out "$out" --data-dir "$dir" --http "127.0.0.1:$http" \
+    --rpc "127.0.0.1:$rpc" --note "dvidflow test server" "${ng[@]}" || die "dvid-setup render-config failed"
 }
 
 if [ "$cmd" = start-fresh ]; then

@@ -13,9 +13,9 @@ endif()
 dflow_test(test_dvidsetup_units SOURCES ${_ds}/test_dvidsetup_units.cpp DEPS dflow_dvidsetup LABELS unit)
 target_compile_definitions(test_dvidsetup_units PRIVATE DFLOW_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 
-add_test(NAME dvidsetup_render_consistency
-         COMMAND bash ${_ds}/render_consistency.sh ${PROJECT_SOURCE_DIR} $<TARGET_FILE:dvid-setup> ${_ds_tmp}/dvidsetup-render)
-set_tests_properties(dvidsetup_render_consistency PROPERTIES LABELS unit TIMEOUT 120)
+add_test(NAME dvidsetup_render_config
+         COMMAND bash ${_ds}/render_config.sh ${PROJECT_SOURCE_DIR} $<TARGET_FILE:dvid-setup> ${_ds_tmp}/dvidsetup-render)
+set_tests_properties(dvidsetup_render_config PROPERTIES LABELS unit TIMEOUT 120)
 
 # Against the fixture's DVID (tests/integration/tests.cmake starts it).
 dflow_test(test_dvidsetup_dvid SOURCES ${_ds}/test_dvidsetup_dvid.cpp DEPS dflow_dvidsetup LABELS dvid)
