@@ -1,5 +1,5 @@
-# dvid-setup (lib/dvidsetup): the TOML renderer and instance checks; the sed fallback of
-# scripts/dvid-server.sh renders the same files; the workflows/01-dvid template run by launchflow
+# dvid-setup (lib/dvidsetup): the TOML renderer (the one scripts/dvid-server.sh uses) and instance
+# checks; the workflows/01-dvid template run by launchflow
 # against the real DVID; DVID's ngprecomputed store proxying a precomputed pyramid served by MinIO;
 # neuroglancer drawing a precomputed grayscale volume in headless Chromium.
 set(_ds ${CMAKE_CURRENT_LIST_DIR})
