@@ -164,6 +164,18 @@ inline void write_workflow(const fs::path& dir, const Example& ex, const Workflo
                                 o.throttle, o.output_extra, o.options.empty() ? "  concurrency: 4\n" : o.options));
 }
 
+// The independent oracle (tests/sv_ingest/oracle.py, numpy + tensorstore + h5py from the venv): the
+// label pyramid by DVID's rule and the block statistics, computed from the input N5 alone, must equal
+// what DVID serves at every scale and the block-statistics.h5 the stage wrote.
+inline void check_with_oracle(const Example& ex, const std::string& server, const std::string& uuid,
+                              const std::string& instance, int top, const fs::path& stats_h5) {
+  const RunResult r = run_shell(fmt::format("{} {} {} segmentation/s0 {} {} {} {} {}", env_or_fail("DFLOW_PYTHON"),
+                                            env_or_fail("DFLOW_INGEST_ORACLE"), quote((ex.dir / "example.n5").string()),
+                                            server, uuid, instance, top, quote(stats_h5.string())));
+  INFO(r.output);
+  CHECK(r.status == 0);
+}
+
 inline std::string new_repo(const std::string& server, const std::string& alias) {
   dvid::Client c(server);
   return dvid::create_repo(c, alias, "ingest-supervoxels end-to-end test");

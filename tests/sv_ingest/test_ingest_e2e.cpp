@@ -106,6 +106,7 @@ TEST_CASE("the example ingests identically at 1, 2 and 4 ranks and matches its o
     CHECK(j["passes"] == 3);
     check_block_counts(j, levels, ex.box());
     check_instance(server, o.uuid, o.instance, levels, ex.box());
+    check_with_oracle(ex, server, o.uuid, o.instance, kTop, dir / "block-statistics.h5");
 
     // Extents: the first and last block went through /blocks, so DVID's extents cover the volume.
     dvid::Client c(server);
@@ -237,6 +238,7 @@ TEST_CASE("a run killed by DFLOW_FAIL_AFTER_BRICKS resumes and ends like an unin
   padded.paste(ex.seg);
   CHECK(stats::read_block_stats_h5(work / "ref" / "block-statistics.h5") == stats::block_stats(padded, ex.box()));
   check_instance(server, o.uuid, o.instance, levels, ex.box());
+  check_with_oracle(ex, server, o.uuid, o.instance, kTop, work / "crash" / "block-statistics.h5");
   // Same blocks written in total (the summary counts the earlier run's bricks from their results).
   const auto a = summary(work / "ref"), b = summary(work / "crash");
   for (int s = 0; s <= kTop; ++s) CHECK(a["scales"][s]["blocks-written"] == b["scales"][s]["blocks-written"]);

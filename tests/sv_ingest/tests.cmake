@@ -16,7 +16,8 @@ set(_svi_env
   "DFLOW_DVID_SCRIPT=${PROJECT_SOURCE_DIR}/scripts/dvid-server.sh"
   "DFLOW_LABEL_INDEX_EXE=$<TARGET_FILE:ingest-label-indexes>"
   "DFLOW_PYTHON=${DFLOW_PYTHON}"
-  "DFLOW_FAULT_PROXY=${PROJECT_SOURCE_DIR}/tests/integration/fault_proxy.py")
+  "DFLOW_FAULT_PROXY=${PROJECT_SOURCE_DIR}/tests/integration/fault_proxy.py"
+  "DFLOW_INGEST_ORACLE=${_svi}/oracle.py")
 add_dependencies(test_ingest_e2e ingest-label-indexes)
 foreach(tag ranks dvid-raw resume faults options)
   add_test(NAME ingest_supervoxels_${tag} COMMAND test_ingest_e2e "[${tag}]")
