@@ -17,3 +17,6 @@ pkg_check_modules(BLOSC REQUIRED IMPORTED_TARGET blosc)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 find_package(Protobuf REQUIRED)
+# Meshes (lib/mesh): Draco encoding (libdraco-dev) and meshoptimizer's simplifier (libmeshoptimizer-dev).
+find_package(draco REQUIRED)
+find_package(meshoptimizer REQUIRED)
