@@ -128,7 +128,7 @@ std::vector<Entry> read(std::span<const std::byte> archive, const std::string& w
   std::vector<Entry> entries;
   size_t pos = 0;
   std::string next_path;                 // from a PAX 'x' or GNU 'L' member, for the next header
-  std::optional<uint64_t> next_size;     // from a PAX 'x' member
+  std::optional<uint64_t> next_size = std::nullopt;  // from a PAX 'x' member
   while (true) {
     if (pos == archive.size()) break;  // no trailer: Go writes one, but a bare end is unambiguous too
     if (pos + kBlock > archive.size()) fail("{}: truncated header at offset {} ({} bytes left)", what, pos, archive.size() - pos);
