@@ -7,8 +7,8 @@
 namespace dflow::mesh {
 
 // Concatenates `pieces` and merges vertices with bit-identical positions (the shared vertices on the
-// planes between bricks), dropping triangles that become duplicates. Vertices are numbered in order of
-// first use by the triangles, in the order the pieces are given. For pieces of one label from bricks
+// planes between bricks). Vertices keep the order of their first occurrence (pieces in the given
+// order), triangles the order of the pieces. For pieces of one label from bricks
 // tiling a volume, the result has exactly the same triangles (as a set of position triples with their
 // orientation) as marching_cubes() over the whole volume, whatever the brick size and piece order.
 Mesh merge_pieces(std::vector<Mesh> pieces);
