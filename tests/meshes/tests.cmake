@@ -4,3 +4,22 @@ set(_msh ${CMAKE_CURRENT_LIST_DIR})
 dflow_test(test_tar SOURCES ${_msh}/test_tar.cpp DEPS dflow_archive nlohmann_json::nlohmann_json)
 target_compile_definitions(test_tar PRIVATE DFLOW_TESTS_MESHES_DIR="${_msh}")
 set_tests_properties(test_tar PROPERTIES ENVIRONMENT "DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp;DFLOW_PYTHON=${DFLOW_PYTHON}")
+
+add_executable(test_sv_meshes_e2e ${_msh}/test_sv_meshes_e2e.cpp)
+target_link_libraries(test_sv_meshes_e2e PRIVATE dflow_meshes dflow_example dflow_dvid dflow_ops dflow_labelindex dflow_catch_main
+                      nlohmann_json::nlohmann_json)
+target_compile_definitions(test_sv_meshes_e2e PRIVATE DFLOW_TESTS_MESHES_DIR="${_msh}")
+add_dependencies(test_sv_meshes_e2e sv-meshes ingest-supervoxels ingest-label-indexes)
+set(_msh_env
+  "DFLOW_DVID_URL=http://127.0.0.1:${DFLOW_TEST_DVID_PORT}"
+  "DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp"
+  "DFLOW_MPIEXEC=${MPIEXEC_EXECUTABLE}"
+  "DFLOW_PYTHON=${DFLOW_PYTHON}"
+  "DFLOW_SV_MESHES_EXE=$<TARGET_FILE:sv-meshes>"
+  "DFLOW_INGEST_EXE=$<TARGET_FILE:ingest-supervoxels>"
+  "DFLOW_LABEL_INDEX_EXE=$<TARGET_FILE:ingest-label-indexes>")
+foreach(tag ranks resume dvid errors)
+  add_test(NAME sv_meshes_${tag} COMMAND test_sv_meshes_e2e "[${tag}]")
+  set_tests_properties(sv_meshes_${tag} PROPERTIES FIXTURES_REQUIRED dvid_server ENVIRONMENT "${_msh_env}"
+                       LABELS "dvid;mpi;meshes" TIMEOUT 600 PROCESSORS 2)
+endforeach()
