@@ -95,6 +95,9 @@ Schema body_meshes_schema() {
                                     "Fraction of the concatenated supervoxel triangles to keep."),
                        with_default("max-triangles", Schema::integer().at_least(0), "200000",
                                     "And at most this many per body (0 = no limit)."),
+                       with_default("rescale", Schema::list(Schema::number()).min_items(3), "[1,1,1]",
+                                    "Multiplies the supervoxel mesh vertices to give nm (1 when sv-meshes wrote nm, "
+                                    "the voxel size when it wrote voxels)."),
                        with_default("format", Schema::string({"ngmesh", "drc"}), "ngmesh",
                                     "Key `<body>.ngmesh` (what neuroglancer's DVID source reads) or `<body>.drc`."),
                        with_default("sv-format", Schema::string({"drc", "ngmesh", "obj"}), "drc",
