@@ -4,6 +4,7 @@
 // agglomeration (make-example, not the stage). Each tag is its own ctest entry.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <map>
 #include <set>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "archive/tar.hpp"
+#include "dvid/keyvalue.hpp"
 #include "dvid/repo.hpp"
 #include "dvid/tarsupervoxels.hpp"
 #include "labelindex/mapping.hpp"
@@ -82,6 +84,70 @@ void check_members(const nlohmann::json& members, const std::map<uint64_t, uint6
     CHECK(m["points"].get<int64_t>() >= 4);
   }
   CHECK(got == want);
+}
+
+// The pipeline up to the supervoxel meshes in DVID: ingest-supervoxels, the tarsupervoxels instance
+// synced to the labelmap (as dvid-setup makes it), the supervoxel label indexes, sv-meshes read back from
+// the labelmap and uploaded at 2 ranks; the same meshes written to files from the n5 are the reference.
+struct DvidMeshes {
+  std::string server, uuid, instance = "seg", stats;
+  std::map<uint64_t, std::string> want;  // sv -> mesh bytes of the file run
+};
+
+DvidMeshes upload_sv_meshes(const fs::path& work, const Example& ex, const std::map<uint64_t, uint64_t>& svs, const std::string& alias) {
+  DvidMeshes d;
+  d.server = dvid_url_env();
+  WorkflowOptions o;
+  o.server = d.server;
+  o.uuid = new_repo(d.server, alias);
+  o.max_scale = 1;
+  d.uuid = o.uuid;
+  write_workflow(work / "ingest", ex, o);
+  require_ok(run_shell(stage_command(1, work / "ingest")), "ingest-supervoxels");
+  dvid::Client client(d.server);
+  dvid::create_instance(client, o.uuid, "tarsupervoxels", "seg_sv_meshes", {{"Extension", "drc"}});
+  dvid::set_syncs(client, o.uuid, "seg_sv_meshes", o.instance);
+  d.stats = quote((work / "ingest" / "block-statistics.h5").string());
+  require_ok(run_shell(fmt::format("{} --server {} --uuid {} --instance {} --stats {} --operation indexes --work-dir {}",
+                                   env_or_fail("DFLOW_LABEL_INDEX_EXE"), d.server, o.uuid, o.instance, d.stats,
+                                   quote((work / "ingest").string()))),
+             "supervoxel label indexes");
+  write_mesh_workflow(work / "files", {n5_input(ex), "output:\n  directory-of-tarfiles: tars\n"});
+  require_ok(run_meshes(1, work / "files"), "sv-meshes to files");
+  const std::string tsv_out =
+      fmt::format("output:\n  tarsupervoxels:\n    server: {}\n    uuid: {}\n    instance: seg_sv_meshes\n", d.server, o.uuid);
+  write_mesh_workflow(work / "dvid", {fmt::format("dvid-input:\n  server: {}\n  uuid: {}\n  segmentation-name: {}\n", d.server,
+                                                  o.uuid, o.instance),
+                                      tsv_out});
+  require_ok(run_meshes(2, work / "dvid"), "sv-meshes to DVID");
+  const nlohmann::json files = read_tars(work / "tars.json", {work / "files" / "tars"});
+  check_members(files[(work / "files" / "tars").string()], svs);
+  for (const auto& e : fs::directory_iterator(work / "files" / "tars")) {
+    const std::vector<std::byte> archive = read_file(e.path());
+    for (const tar::Entry& m : tar::read(archive, e.path().string()))
+      d.want[std::stoull(m.name)] = std::string(reinterpret_cast<const char*>(m.data.data()), m.data.size());
+  }
+  REQUIRE(d.want.size() == svs.size());
+  return d;
+}
+
+// Commits the node and ingests the example's agglomeration on a child; returns the child.
+std::string agglomerate(const fs::path& work, const Example& ex, const DvidMeshes& d) {
+  dvid::Client client(d.server);
+  dvid::commit(client, d.uuid, "supervoxels");
+  const std::string child = dvid::new_version(client, d.uuid, "agglomeration");
+  require_ok(run_shell(fmt::format("{} --server {} --uuid {} --instance {} --stats {} --mapping {} --operation both --work-dir {}",
+                                   env_or_fail("DFLOW_LABEL_INDEX_EXE"), d.server, child, d.instance, d.stats,
+                                   quote((ex.dir / "mapping.csv").string()), quote((work / "ingest").string()))),
+             "agglomeration");
+  return child;
+}
+
+std::map<uint64_t, std::set<uint64_t>> example_bodies(const Example& ex) {
+  std::map<uint64_t, std::set<uint64_t>> bodies;
+  const labelindex::Mapping agglo = labelindex::load_mapping(ex.dir / "mapping.csv");
+  for (const labelindex::SvBody& e : agglo.entries()) bodies[e.body].insert(e.sv);
+  return bodies;
 }
 
 }  // namespace
@@ -166,48 +232,13 @@ TEST_CASE("a run killed while meshing bricks and again while storing tars resume
 }
 
 TEST_CASE("meshes uploaded to DVID: every supervoxel has its mesh, every body's tarfile is complete", "[dvid]") {
-  const std::string server = dvid_url_env();
   const fs::path work = scratch_dir("sv-meshes-dvid");
   const Example ex = make_example(work / "example", kSize);
   const auto svs = example_svs(ex);
-
-  // The supervoxels in DVID: ingest-supervoxels, then the tarsupervoxels instance synced to the
-  // labelmap (as dvid-setup makes it), then the supervoxel label indexes.
-  WorkflowOptions o;
-  o.server = server;
-  o.uuid = new_repo(server, "sv-meshes-dvid");
-  o.max_scale = 1;
-  write_workflow(work / "ingest", ex, o);
-  require_ok(run_shell(stage_command(1, work / "ingest")), "ingest-supervoxels");
-  dvid::Client client(server);
-  dvid::create_instance(client, o.uuid, "tarsupervoxels", "seg_sv_meshes", {{"Extension", "drc"}});
-  dvid::set_syncs(client, o.uuid, "seg_sv_meshes", o.instance);
-  const std::string lix = env_or_fail("DFLOW_LABEL_INDEX_EXE");
-  const std::string stats = quote((work / "ingest" / "block-statistics.h5").string());
-  require_ok(run_shell(fmt::format("{} --server {} --uuid {} --instance {} --stats {} --operation indexes --work-dir {}", lix, server,
-                                   o.uuid, o.instance, stats, quote((work / "ingest").string()))),
-             "supervoxel label indexes");
-
-  // The same meshes written as files, from the n5 (the reference for the bytes DVID must hold).
-  write_mesh_workflow(work / "files", {n5_input(ex), "output:\n  directory-of-tarfiles: tars\n"});
-  require_ok(run_meshes(1, work / "files"), "sv-meshes to files");
-  // Read back from the labelmap (/specificblocks) and uploaded with POST /load.
-  const std::string tsv_out = fmt::format("output:\n  tarsupervoxels:\n    server: {}\n    uuid: {}\n    instance: seg_sv_meshes\n", server, o.uuid);
-  write_mesh_workflow(work / "dvid", {fmt::format("dvid-input:\n  server: {}\n  uuid: {}\n  segmentation-name: {}\n", server, o.uuid, o.instance),
-                                      tsv_out});
-  const RunResult up = run_meshes(2, work / "dvid");
-  require_ok(up, "sv-meshes to DVID");
-
-  // Reference bytes per supervoxel, through Python's tarfile (names) and our reader (bytes).
-  const nlohmann::json files = read_tars(work / "tars.json", {work / "files" / "tars"});
-  check_members(files[(work / "files" / "tars").string()], svs);
-  std::map<uint64_t, std::string> want;
-  for (const auto& e : fs::directory_iterator(work / "files" / "tars")) {
-    const std::vector<std::byte> archive = read_file(e.path());
-    for (const tar::Entry& m : tar::read(archive, e.path().string()))
-      want[std::stoull(m.name)] = std::string(reinterpret_cast<const char*>(m.data.data()), m.data.size());
-  }
-  REQUIRE(want.size() == svs.size());
+  const DvidMeshes d = upload_sv_meshes(work, ex, svs, "sv-meshes-dvid");
+  const auto& want = d.want;
+  const auto& o = d;
+  dvid::Client client(d.server);
 
   dvid::Tarsupervoxels tsv(client, o.uuid, "seg_sv_meshes");
   std::vector<uint64_t> ids;
@@ -223,15 +254,8 @@ TEST_CASE("meshes uploaded to DVID: every supervoxel has its mesh, every body's 
   CHECK(same == want.size());  // GET /supervoxel/{id}: the mesh read from DVID's labelmap equals the n5's
 
   // The agglomeration on a child version: every body's tarfile has exactly its supervoxels' meshes.
-  dvid::commit(client, o.uuid, "supervoxels");
-  const std::string child = dvid::new_version(client, o.uuid, "agglomeration");
-  const std::string mapping = (ex.dir / "mapping.csv").string();
-  require_ok(run_shell(fmt::format("{} --server {} --uuid {} --instance {} --stats {} --mapping {} --operation both --work-dir {}", lix,
-                                   server, child, o.instance, stats, quote(mapping), quote((work / "ingest").string()))),
-             "agglomeration");
-  std::map<uint64_t, std::set<uint64_t>> bodies;
-  const labelindex::Mapping agglo = labelindex::load_mapping(mapping);
-  for (const labelindex::SvBody& e : agglo.entries()) bodies[e.body].insert(e.sv);
+  const std::string child = agglomerate(work, ex, d);
+  const auto bodies = example_bodies(ex);
   REQUIRE(bodies.size() > 10);
   dvid::Tarsupervoxels tsv_child(client, child, "seg_sv_meshes");
   size_t complete = 0;
@@ -306,4 +330,112 @@ TEST_CASE("bad input and output: one clear error line", "[errors]") {
   CHECK(d.output.find("bricks: 4 to do of 4") != std::string::npos);
   CHECK(!fs::exists(work / "dry" / "tars"));
   CHECK(!fs::exists(work / "dry" / "sv-meshes.json"));
+}
+
+TEST_CASE("body meshes land where neuroglancer's DVID source reads them, identical at 1 and 2 ranks, and are drawn", "[bodies]") {
+  const fs::path work = scratch_dir("body-meshes");
+  const Example ex = make_example(work / "example", kSize);
+  const auto svs = example_svs(ex);
+  const DvidMeshes d = upload_sv_meshes(work, ex, svs, "body-meshes");
+  const std::string child = agglomerate(work, ex, d);
+  const auto bodies = example_bodies(ex);
+  dvid::Client client(d.server);
+  // <labelmap>_meshes is the instance neuroglancer looks for; a second one holds the 1-rank run.
+  dvid::create_instance(client, child, "keyvalue", "seg_meshes", {{"Tags", "type=meshes"}});
+  dvid::create_instance(client, child, "keyvalue", "np1_meshes", {{"Tags", "type=meshes"}});
+  for (const auto& [np, kv] : std::vector<std::pair<int, std::string>>{{2, ""}, {1, "np1_meshes"}}) {
+    const fs::path dir = work / fmt::format("bodies-np{}", np);
+    fs::create_directories(dir);
+    write_text_atomic(dir / "workflow.yaml",
+                      fmt::format("workflow-name: body-meshes\ndvid:\n  server: {}\n  uuid: {}\n  segmentation-name: seg\n"
+                                  "  sv-meshes: seg_sv_meshes\n  meshes: \"{}\"\nbodies:\n  mapping: {}\n"
+                                  "body-meshes:\n  decimation: 0.5\n  max-triangles: 20000\n",
+                                  d.server, child, kv, (ex.dir / "mapping.csv").string()));
+    const RunResult r = run_shell(fmt::format("{} --allow-run-as-root --oversubscribe -np {} {} --config {} --exec-dir {}",
+                                              env_or_fail("DFLOW_MPIEXEC"), np, env_or_fail("DFLOW_BODY_MESHES_EXE"),
+                                              quote((dir / "workflow.yaml").string()), quote(dir.string())));
+    require_ok(r, fmt::format("body-meshes np {}", np));
+    const auto j = nlohmann::json::parse(read_text(dir / "body-meshes.json"));
+    CHECK(j["bodies-meshed-this-run"] == bodies.size());
+    CHECK(j["supervoxels"] == svs.size());
+    CHECK(j["supervoxels-without-mesh"] == 0);
+    CHECK(j["body-mesh-keys-in-dvid"] == bodies.size());
+  }
+
+  // Keys <body>.ngmesh, one per body, each a valid legacy mesh inside its body's box (in nm).
+  dvid::Keyvalue kv(client, child, "seg_meshes"), kv1(client, child, "np1_meshes");
+  std::set<std::string> want_keys;
+  for (const auto& [body, members] : bodies) want_keys.insert(fmt::format("{}.ngmesh", body));
+  const auto keys = kv.keys();
+  CHECK(std::set<std::string>(keys.begin(), keys.end()) == want_keys);
+  std::map<uint64_t, Box> boxes;  // body -> voxel bounding box, from the example
+  std::map<uint64_t, uint64_t> body_of;
+  for (const auto& [body, members] : bodies)
+    for (uint64_t sv : members) body_of[sv] = body;
+  const Box vol = ex.box();
+  for (int64_t z = vol.lo.z; z < vol.hi.z; ++z)
+    for (int64_t y = vol.lo.y; y < vol.hi.y; ++y)
+      for (int64_t x = vol.lo.x; x < vol.hi.x; ++x)
+        if (const uint64_t v = ex.seg.at({x, y, z})) {
+          auto [it, fresh] = boxes.try_emplace(body_of.at(v), Box{{x, y, z}, {x + 1, y + 1, z + 1}});
+          it->second = {vmin(it->second.lo, {x, y, z}), vmax(it->second.hi, {x + 1, y + 1, z + 1})};
+        }
+  size_t good = 0;
+  for (const auto& [body, members] : bodies) {
+    INFO("body " << body);
+    const std::string key = fmt::format("{}.ngmesh", body);
+    const auto v = kv.get(key);
+    REQUIRE(v);
+    CHECK(kv1.get(key) == v);  // identical at 1 and 2 ranks
+    REQUIRE(v->size() >= 4);
+    const uint32_t nv = load_le32(reinterpret_cast<const std::byte*>(v->data()));
+    const size_t rest = v->size() - 4 - size_t(nv) * 12;
+    REQUIRE(v->size() >= 4 + size_t(nv) * 12);
+    CHECK(rest % 12 == 0);
+    CHECK(rest / 12 > 0);
+    CHECK(rest / 12 <= 20000);
+    const Box& b = boxes.at(body);
+    bool inside = true;
+    for (uint32_t i = 0; i < nv; ++i)
+      for (int a = 0; a < 3; ++a) {
+        float f;
+        std::memcpy(&f, v->data() + 4 + 12 * i + 4 * a, 4);
+        inside = inside && f >= 8.0 * double(b.lo[a] - 2) && f <= 8.0 * double(b.hi[a] + 2);
+      }
+    for (size_t t = 0; t < rest / 4; ++t) inside = inside && load_le32(reinterpret_cast<const std::byte*>(v->data()) + 4 + 12 * nv + 4 * t) < nv;
+    CHECK(inside);
+    good += inside;
+  }
+  CHECK(good == bodies.size());
+
+  // Neuroglancer (prebuilt client, headless Chromium) draws the largest body's mesh from DVID where the
+  // body is: its footprint along z, computed here from the example's voxels.
+  uint64_t big = 0;
+  int64_t big_area = 0;
+  for (const auto& [body, b] : boxes)
+    if (b.shape().x * b.shape().y > big_area) big_area = b.shape().x * b.shape().y, big = body;
+  const Box& bb = boxes.at(big);
+  std::string mask(size_t(bb.shape().x * bb.shape().y), '0');
+  for (int64_t z = bb.lo.z; z < bb.hi.z; ++z)
+    for (int64_t y = bb.lo.y; y < bb.hi.y; ++y)
+      for (int64_t x = bb.lo.x; x < bb.hi.x; ++x)
+        if (const uint64_t v = ex.seg.at({x, y, z}); v && body_of.at(v) == big) mask[size_t((y - bb.lo.y) * bb.shape().x + (x - bb.lo.x))] = '1';
+  const nlohmann::json exp = {{"width", bb.shape().x}, {"height", bb.shape().y},
+                              {"center", {double(bb.lo.x + bb.hi.x) / 2, double(bb.lo.y + bb.hi.y) / 2, double(bb.lo.z + bb.hi.z) / 2}},
+                              {"extent", bb.shape().max()}, {"mask", mask}};
+  write_text_atomic(work / "footprint.json", exp.dump());
+  const std::string src = env_or_fail("DFLOW_SOURCE_DIR");
+  const RunResult node_home = run_shell(fmt::format("bash {}/scripts/setup-node.sh", src));
+  INFO(node_home.output);
+  REQUIRE(node_home.status == 0);
+  std::string home = node_home.output;
+  while (!home.empty() && home.back() == '\n') home.pop_back();
+  home = home.substr(home.rfind('\n') + 1);
+  const RunResult ng = run_shell(fmt::format("node {}/tests/meshes/check_body_mesh_neuroglancer.cjs --node-home {} --dvid {} --uuid {} "
+                                             "--instance seg --body {} --expected {} --out {}",
+                                             src, quote(home), d.server, child, big, quote((work / "footprint.json").string()),
+                                             quote((work / "neuroglancer").string())));
+  INFO(ng.output);
+  CHECK(ng.status == 0);
+  CHECK(ng.output.find(fmt::format("OK: body {} drawn from {}", big, d.server)) != std::string::npos);
 }

@@ -9,17 +9,21 @@ add_executable(test_sv_meshes_e2e ${_msh}/test_sv_meshes_e2e.cpp)
 target_link_libraries(test_sv_meshes_e2e PRIVATE dflow_meshes dflow_example dflow_dvid dflow_ops dflow_labelindex dflow_catch_main
                       nlohmann_json::nlohmann_json)
 target_compile_definitions(test_sv_meshes_e2e PRIVATE DFLOW_TESTS_MESHES_DIR="${_msh}")
-add_dependencies(test_sv_meshes_e2e sv-meshes ingest-supervoxels ingest-label-indexes)
+add_dependencies(test_sv_meshes_e2e sv-meshes body-meshes ingest-supervoxels ingest-label-indexes)
 set(_msh_env
   "DFLOW_DVID_URL=http://127.0.0.1:${DFLOW_TEST_DVID_PORT}"
   "DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp"
   "DFLOW_MPIEXEC=${MPIEXEC_EXECUTABLE}"
   "DFLOW_PYTHON=${DFLOW_PYTHON}"
   "DFLOW_SV_MESHES_EXE=$<TARGET_FILE:sv-meshes>"
+  "DFLOW_BODY_MESHES_EXE=$<TARGET_FILE:body-meshes>"
+  "DFLOW_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
   "DFLOW_INGEST_EXE=$<TARGET_FILE:ingest-supervoxels>"
   "DFLOW_LABEL_INDEX_EXE=$<TARGET_FILE:ingest-label-indexes>")
-foreach(tag ranks resume dvid errors)
+foreach(tag ranks resume dvid errors bodies)
   add_test(NAME sv_meshes_${tag} COMMAND test_sv_meshes_e2e "[${tag}]")
   set_tests_properties(sv_meshes_${tag} PROPERTIES FIXTURES_REQUIRED dvid_server ENVIRONMENT "${_msh_env}"
                        LABELS "dvid;mpi;meshes" TIMEOUT 600 PROCESSORS 2)
 endforeach()
+# The body-mesh test also drives headless Chromium (tests/neuroglancer's prebuilt viewer).
+set_tests_properties(sv_meshes_bodies PROPERTIES LABELS "dvid;mpi;meshes;neuroglancer" RESOURCE_LOCK chromium)
