@@ -7,8 +7,9 @@
 //       "%d.%s"), <ext> must equal the instance's Extension, supervoxel 0 is refused. Members are
 //       stored in order; an error stops at the failing member (earlier ones stay stored).
 //   GET|POST|DELETE /api/node/<UUID>/<data>/supervoxel/<id>
-//       One supervoxel's blob (GET: 404 "Supervoxel N not found" if none; a 0-byte blob is a valid,
-//       stored value -- vol2mesh's empty mesh).
+//       One supervoxel's blob (GET: 404 "Supervoxel N not found" if none). Measured with v1.0.0 on
+//       badger: a 0-byte blob (vol2mesh's empty mesh) reads back as absent -- GET 404 and `<sv>.missing`
+//       in /tarfile -- although /exists and /missing count it as stored (tests/meshes).
 //   GET /api/node/<UUID>/<data>/tarfile/<body>
 //       A tar of `<sv>.<ext>` for every supervoxel of the body (resolved through the synced labelmap
 //       at the given version), plus an empty `<sv>.missing` for each supervoxel without data. Member

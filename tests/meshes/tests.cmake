@@ -27,3 +27,14 @@ foreach(tag ranks resume dvid errors bodies)
 endforeach()
 # The body-mesh test also drives headless Chromium (tests/neuroglancer's prebuilt viewer).
 set_tests_properties(sv_meshes_bodies PROPERTIES LABELS "dvid;mpi;meshes;neuroglancer" RESOURCE_LOCK chromium)
+dflow_dvid_test(test_mesh_stores_dvid SOURCES ${_msh}/test_mesh_stores_dvid.cpp DEPS dflow_dvid dflow_archive)
+
+# Piece exchange under mpirun at 1, 2 and 4 ranks (tests/mpi's Catch main: every rank runs every case).
+add_executable(test_piece_exchange ${_msh}/test_piece_exchange.cpp ${PROJECT_SOURCE_DIR}/tests/mpi/mpi_catch_main.cpp)
+target_link_libraries(test_piece_exchange PRIVATE dflow_meshes dflow_mpi Catch2::Catch2)
+target_include_directories(test_piece_exchange PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+foreach(np 1 2 4)
+  add_test(NAME test_piece_exchange_np${np}
+           COMMAND ${MPIEXEC_EXECUTABLE} --allow-run-as-root --oversubscribe ${MPIEXEC_NUMPROC_FLAG} ${np} $<TARGET_FILE:test_piece_exchange>)
+  set_tests_properties(test_piece_exchange_np${np} PROPERTIES LABELS "mpi;meshes" TIMEOUT 120 PROCESSORS ${np})
+endforeach()
