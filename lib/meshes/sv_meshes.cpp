@@ -322,8 +322,12 @@ void sv_meshes(MPI_Comm comm, const SvSource& source, const SvMeshSettings& s) {
   const SinkCounts& c = sink.counts();
   std::vector<uint64_t> totals{c.tars, c.meshes, c.bytes, c.empty_meshes};
   mpi::reduce_sum(comm, totals, 0);
+  // The slowest rank's time per phase (milliseconds), for the summary and bench/bench_sv_meshes.py.
+  const uint64_t build_ms_max = mpi::allreduce_max(comm, uint64_t(build_seconds * 1000));
+  const uint64_t store_ms_max = mpi::allreduce_max(comm, uint64_t(c.store_seconds * 1000));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  log::info("sv-meshes: this rank built {} meshes in {:.2f} s on {} threads", c.meshes, build_seconds, s.threads);
+  log::info("sv-meshes: this rank built {} meshes in {:.2f} s on {} threads; storing its {} tars took {:.2f} s", c.meshes, build_seconds,
+            s.threads, c.tars, c.store_seconds);
   if (rank != 0) return;
 
   // Per-supervoxel table (voxels, triangles before simplification) and the run summary.
@@ -345,6 +349,8 @@ void sv_meshes(MPI_Comm comm, const SvSource& source, const SvMeshSettings& s) {
   j["tars"] = totals[0];
   j["mesh-bytes"] = totals[2];
   j["exchange-rounds"] = rounds;
+  j["build-seconds-slowest-rank"] = double(build_ms_max) / 1000;
+  j["store-seconds-slowest-rank"] = double(store_ms_max) / 1000;
   j["seconds"] = seconds;
   write_text_atomic(s.exec_dir / "sv-meshes.json", j.dump(2) + "\n");
   log::info("sv-meshes: done: {} supervoxel meshes ({}) in {} tar{} to {} in {:.1f} s on {} rank{} ({} stored earlier)", totals[1],

@@ -1,5 +1,6 @@
 #include "meshes/tar_sink.hpp"
 
+#include <chrono>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -51,6 +52,7 @@ void TarSink::start_store() {
   pending_.clear();
   ++counts_.tars;
   in_flight_ = std::async(std::launch::async, [this, archive, svs] {
+    const auto t0 = std::chrono::steady_clock::now();
     if (target_.directory.empty()) {
       dvid::Client client(target_.server, target_.retry);
       dvid::Tarsupervoxels tsv(client, target_.uuid, target_.instance);
@@ -63,6 +65,8 @@ void TarSink::start_store() {
     } else {
       write_file_atomic(target_.directory / fmt::format("meshes-{}.tar", svs->front()), *archive);
     }
+    // Only one store is in flight and counts() is read after wait(): no race on the sum.
+    counts_.store_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     journal_.record_many(*svs);
   });
 }

@@ -28,6 +28,7 @@ struct TarTarget {
 
 struct SinkCounts {
   uint64_t tars = 0, meshes = 0, bytes = 0, empty_meshes = 0;
+  double store_seconds = 0;  // wall time of the POSTs (or file writes), in the background thread
 };
 
 class TarSink {
