@@ -54,8 +54,8 @@ void TarSink::start_store() {
   in_flight_ = std::async(std::launch::async, [this, archive, svs] {
     const auto t0 = std::chrono::steady_clock::now();
     if (target_.directory.empty()) {
-      dvid::Client client(target_.server, target_.retry);
-      dvid::Tarsupervoxels tsv(client, target_.uuid, target_.instance);
+      if (!client_) client_ = std::make_unique<dvid::Client>(target_.server, target_.retry);
+      dvid::Tarsupervoxels tsv(*client_, target_.uuid, target_.instance);
       try {
         tsv.load(*archive);
       } catch (const Error& e) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <future>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,8 @@ class TarSink {
   tar::Writer writer_;
   std::vector<uint64_t> pending_;
   std::future<void> in_flight_;
+  // One keep-alive connection for all uploads; used by one store at a time (they never overlap).
+  std::unique_ptr<dvid::Client> client_;
   SinkCounts counts_;
   int64_t fail_after_ = -1;
 };
