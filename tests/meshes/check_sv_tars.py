@@ -3,7 +3,7 @@ decoder (DracoPy for .drc, the neuroglancer legacy layout for .ngmesh), for test
 
   check_sv_tars.py OUT.json SOURCE...
       SOURCE: a directory (every *.tar below it) or a .tar file. Writes OUT.json:
-      {SOURCE: {member name: {"sha256", "bytes", "points", "faces"}}}. Exit 1 naming the member if a
+      {SOURCE: {member name: {"sha256", "bytes", "points", "faces", "min": [x,y,z], "max": [x,y,z]}}}. Exit 1 naming the member if a
       name occurs twice in one SOURCE, a member is not a regular file, or a mesh does not decode
       (faces must index existing points).
 """
@@ -16,18 +16,27 @@ import sys
 import tarfile
 
 import DracoPy
+import numpy
+
+
+def bounds(points):
+    if len(points) == 0:
+        return [0, 0, 0], [0, 0, 0]
+    return [float(v) for v in points.min(axis=0)], [float(v) for v in points.max(axis=0)]
 
 
 def decode(name, data):
+    """(points, faces, min, max) of a mesh."""
     if not data:
-        return 0, 0
+        return 0, 0, [0, 0, 0], [0, 0, 0]
     if name.endswith(".drc"):
         m = DracoPy.decode(data)
         faces = m.faces.reshape(-1, 3) if len(m.faces) else m.faces
-        n = len(m.points)
+        pts = numpy.asarray(m.points).reshape(-1, 3)
+        n = len(pts)
         if len(faces) and (faces.max() >= n or faces.min() < 0):
             raise ValueError("face index out of range")
-        return n, len(faces)
+        return (n, len(faces)) + bounds(pts)
     if name.endswith(".ngmesh"):
         (nv,) = struct.unpack_from("<I", data, 0)
         rest = len(data) - 4 - 12 * nv
@@ -36,8 +45,9 @@ def decode(name, data):
         idx = struct.unpack_from(f"<{rest // 4}I", data, 4 + 12 * nv)
         if idx and max(idx) >= nv:
             raise ValueError("face index out of range")
-        return nv, rest // 12
-    return 0, 0
+        pts = numpy.frombuffer(data, dtype="<f4", count=3 * nv, offset=4).reshape(-1, 3)
+        return (nv, rest // 12) + bounds(pts)
+    return 0, 0, [0, 0, 0], [0, 0, 0]
 
 
 def main():
@@ -54,11 +64,12 @@ def main():
                         sys.exit(f"{src}: {m.name} occurs twice ({f})")
                     data = t.extractfile(m).read()
                     try:
-                        points, faces = decode(m.name, data)
+                        points, faces, lo, hi = decode(m.name, data)
                     except Exception as e:  # noqa: BLE001 - report which member
                         sys.exit(f"{f}: {m.name}: does not decode: {e}")
                     members[m.name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
-                                       "points": int(points), "faces": int(faces)}
+                                       "points": int(points), "faces": int(faces),
+                                       "min": lo, "max": hi}
         out[src] = members
     with open(sys.argv[1], "w") as f:
         json.dump(out, f)

@@ -253,6 +253,52 @@ TEST_CASE("meshes uploaded to DVID: every supervoxel has its mesh, every body's 
   }
   CHECK(same == want.size());  // GET /supervoxel/{id}: the mesh read from DVID's labelmap equals the n5's
 
+  // Meshes are in nm (voxel-size 8): every supervoxel's mesh lies within its voxels' box (+ 1 voxel).
+  // Meshing scale 1 read back from DVID with rescale 2 gives scale-0 nm too (+ 2 scale-1 voxels), and a
+  // mesh for exactly the supervoxels that survive at scale 1 (DVID's downsampling, here from ops/).
+  std::map<uint64_t, Box> sv_box;
+  for (int64_t z = ex.box().lo.z; z < ex.box().hi.z; ++z)
+    for (int64_t y = ex.box().lo.y; y < ex.box().hi.y; ++y)
+      for (int64_t x = ex.box().lo.x; x < ex.box().hi.x; ++x)
+        if (const uint64_t v = ex.seg.at({x, y, z})) {
+          auto [it, fresh] = sv_box.try_emplace(v, Box{{x, y, z}, {x + 1, y + 1, z + 1}});
+          it->second = {vmin(it->second.lo, {x, y, z}), vmax(it->second.hi, {x + 1, y + 1, z + 1})};
+        }
+  auto check_boxes = [&](const nlohmann::json& members, double margin_voxels) {
+    size_t inside = 0;
+    for (const auto& [name, m] : members.items()) {
+      const Box& b = sv_box.at(std::stoull(name));
+      bool ok = true;
+      for (int a = 0; a < 3; ++a)
+        ok = ok && m["min"][a].get<double>() >= 8.0 * (double(b.lo[a]) - margin_voxels) &&
+             m["max"][a].get<double>() <= 8.0 * (double(b.hi[a]) + margin_voxels);
+      if (!ok) WARN(name << " bounds " << m["min"].dump() << ".." << m["max"].dump() << " vs voxels " << to_string(b));
+      inside += ok;
+    }
+    return inside;
+  };
+  const nlohmann::json files0 = read_tars(work / "tars0.json", {work / "files" / "tars"});
+  CHECK(check_boxes(files0[(work / "files" / "tars").string()], 1.0) == svs.size());
+  write_mesh_workflow(work / "scale1",
+                      {fmt::format("dvid-input:\n  server: {}\n  uuid: {}\n  segmentation-name: {}\n  scale: 1\n", d.server, d.uuid, d.instance),
+                       "output:\n  directory-of-tarfiles: tars\n",
+                       "  brick-shape: [64, 64, 64]\n  voxel-size: [8, 8, 8]\n  rescale: 2\n"});
+  require_ok(run_meshes(2, work / "scale1"), "sv-meshes at scale 1");
+  const auto levels = pyramid(ex.seg, 1);
+  std::set<std::string> at_scale1;
+  const Box s1 = scaled(ex.box(), 1);
+  for (int64_t z = s1.lo.z; z < s1.hi.z; ++z)
+    for (int64_t y = s1.lo.y; y < s1.hi.y; ++y)
+      for (int64_t x = s1.lo.x; x < s1.hi.x; ++x)
+        if (const uint64_t v = levels[1].at({x, y, z})) at_scale1.insert(fmt::format("{}.drc", v));
+  const nlohmann::json files1 = read_tars(work / "tars1.json", {work / "scale1" / "tars"});
+  const nlohmann::json& m1 = files1[(work / "scale1" / "tars").string()];
+  std::set<std::string> got1;
+  for (const auto& [name, m] : m1.items()) got1.insert(name);
+  CHECK(got1 == at_scale1);
+  CHECK(at_scale1.size() < svs.size());  // some supervoxels vanish at scale 1
+  CHECK(check_boxes(m1, 4.0) == m1.size());
+
   // The agglomeration on a child version: every body's tarfile has exactly its supervoxels' meshes.
   const std::string child = agglomerate(work, ex, d);
   const auto bodies = example_bodies(ex);

@@ -3,7 +3,7 @@
 set(_msh ${CMAKE_CURRENT_LIST_DIR})
 dflow_test(test_tar SOURCES ${_msh}/test_tar.cpp DEPS dflow_archive nlohmann_json::nlohmann_json)
 target_compile_definitions(test_tar PRIVATE DFLOW_TESTS_MESHES_DIR="${_msh}")
-set_tests_properties(test_tar PROPERTIES ENVIRONMENT "DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp;DFLOW_PYTHON=${DFLOW_PYTHON}")
+set_tests_properties(test_tar PROPERTIES ENVIRONMENT "DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp;DFLOW_PYTHON=${DFLOW_PYTHON}" LABELS meshes)
 
 add_executable(test_sv_meshes_e2e ${_msh}/test_sv_meshes_e2e.cpp)
 target_link_libraries(test_sv_meshes_e2e PRIVATE dflow_meshes dflow_example dflow_dvid dflow_ops dflow_labelindex dflow_catch_main
@@ -28,6 +28,7 @@ endforeach()
 # The body-mesh test also drives headless Chromium (tests/neuroglancer's prebuilt viewer).
 set_tests_properties(sv_meshes_bodies PROPERTIES LABELS "dvid;mpi;meshes;neuroglancer" RESOURCE_LOCK chromium)
 dflow_dvid_test(test_mesh_stores_dvid SOURCES ${_msh}/test_mesh_stores_dvid.cpp DEPS dflow_dvid dflow_archive)
+set_tests_properties(test_mesh_stores_dvid PROPERTIES LABELS "dvid;meshes")
 
 # Piece exchange under mpirun at 1, 2 and 4 ranks (tests/mpi's Catch main: every rank runs every case).
 add_executable(test_piece_exchange ${_msh}/test_piece_exchange.cpp ${PROJECT_SOURCE_DIR}/tests/mpi/mpi_catch_main.cpp)
