@@ -58,7 +58,13 @@ std::string encode_drc(const Mesh& m, const EncodeOptions& opt) {
   draco::Encoder enc;
   const int speed = 10 - opt.draco_compression_level;
   enc.SetSpeedOptions(speed, speed);
-  enc.SetAttributeQuantization(draco::GeometryAttribute::POSITION, opt.draco_quantization_bits);
+  if (opt.draco_explicit_grid) {
+    if (!(opt.draco_range > 0)) fail("draco: explicit quantisation range must be positive, got {}", opt.draco_range);
+    enc.SetAttributeExplicitQuantization(draco::GeometryAttribute::POSITION, opt.draco_quantization_bits, 3, opt.draco_origin.data(),
+                                         opt.draco_range);
+  } else {
+    enc.SetAttributeQuantization(draco::GeometryAttribute::POSITION, opt.draco_quantization_bits);
+  }
   enc.SetAttributeQuantization(draco::GeometryAttribute::NORMAL, opt.draco_normal_bits);
   draco::EncoderBuffer buf;
   const draco::Status st = enc.EncodeMeshToBuffer(dm, &buf);
@@ -172,6 +178,7 @@ Mesh decode_drc(std::string_view s, std::string_view what) {
     const auto& face = dm->face(draco::FaceIndex(f));
     for (int k = 0; k < 3; ++k) m.triangles[3 * size_t(f) + k] = face[k].value();
   }
+  check_indices(m, "drc", what);
   return m;
 }
 

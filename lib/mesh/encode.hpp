@@ -7,6 +7,7 @@
 //   ngmesh: neuroglancer's legacy single-resolution fragment: uint32le num_vertices,
 //           float32le x,y,z per vertex, then uint32le index triplets to the end.
 //   obj:    text, "v x y z" (%.7g) lines then 1-based "f a b c" lines.
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -26,6 +27,13 @@ struct EncodeOptions {
   int draco_normal_bits = 10;
   int draco_compression_level = 7;   // 0..10; Draco speed = 10 - level
   bool draco_normals = true;         // the reference always writes normals
+  // Explicit quantisation grid instead of the mesh's bounding cube: positions are quantised to
+  // round((v - origin) / range * (2^bits - 1)). neuroglancer_multilod_draco fragments want origin 0 and
+  // range 2^bits - 1 with vertices already in integer stored-model units (and no normals), so that the
+  // quantised values are the coordinates themselves (precomputed.md 3.3).
+  bool draco_explicit_grid = false;
+  std::array<float, 3> draco_origin{0, 0, 0};
+  float draco_range = 0;
 };
 
 std::string encode(const Mesh& m, Format f, const EncodeOptions& opt = {});

@@ -61,6 +61,7 @@ std::vector<std::pair<uint64_t, Mesh>> marching_cubes(const BrickLabels& in, std
   const auto& T = detail::mc_table();
   const Box& b = in.brick;
   if (b.empty()) fail("marching cubes: empty brick {}", b);
+  if (!in.volume.contains(b)) fail("marching cubes: brick {} is not inside the volume {}", b, in.volume);
   const Vec3 shape = b.shape() + Vec3::fill(2);
   const int64_t nx = shape.x, ny = shape.y, nz = shape.z;
   if (int64_t(in.labels.size()) != nx * ny * nz)

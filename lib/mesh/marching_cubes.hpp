@@ -39,7 +39,7 @@ struct BrickLabels {
 // Pieces of every label of `in` (or, when `subset` is not empty, of the labels in `subset`, which must
 // be sorted ascending), sorted by label; labels without any triangle in the owned cells are absent.
 // Vertices are global (mesh.hpp) and welded within the piece; the triangle order is deterministic.
-// Throws dflow::Error if the span's size does not match the brick.
+// Throws dflow::Error if the span's size does not match the brick or the brick is not inside the volume.
 std::vector<std::pair<uint64_t, Mesh>> marching_cubes(const BrickLabels& in, std::span<const uint64_t> subset = {});
 
 }  // namespace dflow::mesh

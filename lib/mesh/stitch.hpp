@@ -8,7 +8,8 @@ namespace dflow::mesh {
 
 // Concatenates `pieces` and merges vertices with bit-identical positions (the shared vertices on the
 // planes between bricks). Vertices keep the order of their first occurrence (pieces in the given
-// order), triangles the order of the pieces. For pieces of one label from bricks
+// order), triangles the order of the pieces. A single piece is returned as it is (marching_cubes
+// pieces are welded already). For pieces of one label from bricks
 // tiling a volume, the result has exactly the same triangles (as a set of position triples with their
 // orientation) as marching_cubes() over the whole volume, whatever the brick size and piece order.
 Mesh merge_pieces(std::vector<Mesh> pieces);

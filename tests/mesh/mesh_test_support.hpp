@@ -111,7 +111,7 @@ inline VoxelStats voxel_stats(const Array3<uint64_t>& vol, uint64_t label) { ret
 // boundary, i.e. the union of the unit squares between its voxels and the others. Vertices farther
 // than `window` voxels from any boundary square are reported as window + 1.
 inline double max_boundary_distance(const Mesh& m, const Array3<uint64_t>& vol, uint64_t label,
-                                    std::array<double, 3> scale = {1, 1, 1}, int window = 3) {
+                                    std::array<double, 3> scale = {1, 1, 1}, int window = 2) {
   const Box b = vol.box();
   auto lab = [&](Vec3 p) { return b.contains(p) ? vol.at(p) : uint64_t(0); };
   double worst = 0;
@@ -119,7 +119,7 @@ inline double max_boundary_distance(const Mesh& m, const Array3<uint64_t>& vol, 
     const double p[3] = {m.vertices[i] / scale[0], m.vertices[i + 1] / scale[1], m.vertices[i + 2] / scale[2]};
     const Vec3 c{int64_t(std::floor(p[0])), int64_t(std::floor(p[1])), int64_t(std::floor(p[2]))};
     double best = window + 1;
-    for (int64_t dz = -window; dz <= window; ++dz)
+    for (int64_t dz = -window; dz <= window && best > 0; ++dz)
       for (int64_t dy = -window; dy <= window; ++dy)
         for (int64_t dx = -window; dx <= window; ++dx) {
           const Vec3 v = c + Vec3{dx, dy, dz};

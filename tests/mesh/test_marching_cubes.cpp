@@ -186,4 +186,6 @@ TEST_CASE("subset and volume-edge ownership", "[mesh]") {
   CHECK(open > 0);
   CHECK(dflow::test::error_of([&] { marching_cubes({std::span(halo.vec()).first(10), box, box}); }) ==
         "marching cubes: brick [[0,0,0],[9,9,9]] with its halo needs 1331 labels, got 10");
+  CHECK(dflow::test::error_of([&] { marching_cubes({halo.vec(), box, Box{{1, 0, 0}, {9, 9, 9}}}); }) ==
+        "marching cubes: brick [[0,0,0],[9,9,9]] is not inside the volume [[1,0,0],[9,9,9]]");
 }
