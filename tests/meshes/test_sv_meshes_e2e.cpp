@@ -367,7 +367,12 @@ TEST_CASE("bad input and output: one clear error line", "[errors]") {
     CHECK(count_lines_with(r.output, "] ERROR ") == 1);
     CHECK(r.output.find(c.want) != std::string::npos);
   }
-  // The dry run plans and writes nothing.
+  // --help, and the dry run plans and writes nothing.
+  for (const std::string exe : {sv_meshes_exe(), env_or_fail("DFLOW_BODY_MESHES_EXE")}) {
+    const RunResult h = run_shell(exe + " --help");
+    CHECK(h.status == 0);
+    CHECK(h.output.find("usage: ") == 0);
+  }
   write_mesh_workflow(work / "dry", {n5_input(ex), "output:\n  directory-of-tarfiles: tars\n"});
   const RunResult d = run_meshes(2, work / "dry", "", "--dry-run");
   INFO(d.output);
@@ -406,6 +411,35 @@ TEST_CASE("body meshes land where neuroglancer's DVID source reads them, identic
     CHECK(j["supervoxels"] == svs.size());
     CHECK(j["supervoxels-without-mesh"] == 0);
     CHECK(j["body-mesh-keys-in-dvid"] == bodies.size());
+  }
+
+  // Journaled: running again stores nothing; bad instances are one error line each.
+  auto body_run = [&](const fs::path& dir, const std::string& extra_yaml) {
+    fs::create_directories(dir);
+    write_text_atomic(dir / "workflow.yaml",
+                      fmt::format("workflow-name: body-meshes\ndvid:\n  server: {}\n  uuid: {}\n  segmentation-name: seg\n"
+                                  "  sv-meshes: seg_sv_meshes\n{}bodies:\n  list: [{}]\n",
+                                  d.server, child, extra_yaml, bodies.begin()->first));
+    return run_shell(fmt::format("{} --allow-run-as-root --oversubscribe -np 2 {} --config {} --exec-dir {}", env_or_fail("DFLOW_MPIEXEC"),
+                                 env_or_fail("DFLOW_BODY_MESHES_EXE"), quote((dir / "workflow.yaml").string()), quote(dir.string())));
+  };
+  {
+    const RunResult again = run_shell(fmt::format("{} --allow-run-as-root --oversubscribe -np 2 {} --config {} --exec-dir {}",
+                                                  env_or_fail("DFLOW_MPIEXEC"), env_or_fail("DFLOW_BODY_MESHES_EXE"),
+                                                  quote((work / "bodies-np2" / "workflow.yaml").string()), quote((work / "bodies-np2").string())));
+    require_ok(again, "body-meshes again");
+    CHECK(nlohmann::json::parse(read_text(work / "bodies-np2" / "body-meshes.json"))["bodies-meshed-this-run"] == 0);
+    const RunResult no_kv = body_run(work / "no-kv", "  meshes: nope_meshes\n");
+    INFO(no_kv.output);
+    CHECK(no_kv.status != 0);
+    CHECK(count_lines_with(no_kv.output, "] ERROR ") == 1);
+    CHECK(no_kv.output.find(fmt::format("body-meshes: {}/api/node/{}/nope_meshes/info: no keyvalue instance \"nope_meshes\"", d.server, child)) !=
+          std::string::npos);
+    const RunResult wrong = body_run(work / "wrong-format", "body-meshes:\n  sv-format: obj\n");
+    INFO(wrong.output);
+    CHECK(wrong.status != 0);
+    CHECK(count_lines_with(wrong.output, "] ERROR ") == 1);
+    CHECK(wrong.output.find("holds .drc meshes but body-meshes.sv-format is obj") != std::string::npos);
   }
 
   // Keys <body>.ngmesh, one per body, each a valid legacy mesh inside its body's box (in nm).
