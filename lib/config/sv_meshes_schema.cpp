@@ -24,6 +24,11 @@ Schema sv_meshes_schema() {
       required("instance", Schema::string(), "The tarsupervoxels instance (created by dvid-setup with its Extension "
                                              "equal to `sv-meshes.format` and synced to the labelmap)."),
   });
+  const Schema kv = Schema::object({
+      required("server", Schema::string(), "DVID server, e.g. `http://127.0.0.1:8000`."),
+      required("uuid", Schema::string(), "Repo node (open); keyvalue data are versioned."),
+      required("instance", Schema::string(), "The keyvalue instance, e.g. `segmentation_meshes` (dvid-setup, tags type=meshes)."),
+  });
   return workflow_schema({
              optional("input", volume_schema(), "The supervoxel segmentation from a file format (unsigned integers)."),
              optional("dvid-input", dvid_labelmap_input_schema(), "Or the supervoxels read back from a DVID labelmap."),
@@ -33,8 +38,12 @@ Schema sv_meshes_schema() {
                           optional("directory-of-tarfiles", Schema::string(),
                                    "Or write the tarballs into this directory (relative to the execution directory), "
                                    "for a later `curl --data-binary @x.tar .../load`."),
+                          optional("keyvalue", kv,
+                                   "Or keys `<id>.<format>` in a keyvalue instance (POST .../keyvalues), as flyemflows' "
+                                   "keyvalue output; with `sv-meshes.agglomerate` and format ngmesh, the body meshes "
+                                   "neuroglancer reads from `<labelmap>_meshes`."),
                       })
-                          .exactly_one_of({"tarsupervoxels", "directory-of-tarfiles"}),
+                          .exactly_one_of({"tarsupervoxels", "directory-of-tarfiles", "keyvalue"}),
                       "Where the meshes go."),
              with_default(
                  "sv-meshes",
@@ -62,6 +71,9 @@ Schema sv_meshes_schema() {
                      with_default("memory-per-rank-mib", Schema::integer().at_least(16), "2048",
                                   "Budget for the brick pieces a rank holds while it merges its supervoxels; "
                                   "more pieces are exchanged in several rounds."),
+                     with_default("agglomerate", Schema::string(), "\"\"",
+                                  "An `sv,body` CSV (the agglomeration's mapping): labels are mapped to bodies before "
+                                  "meshing, giving one mesh per body made from the voxels (use a keyvalue output)."),
                  }),
                  "{}", "Meshing options."),
          })

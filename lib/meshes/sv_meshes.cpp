@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -12,7 +13,9 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
+#include "dvid/keyvalue.hpp"
 #include "dvid/tarsupervoxels.hpp"
+#include "labelindex/mapping.hpp"
 #include "ingest/brick_ops.hpp"
 #include "mesh/marching_cubes.hpp"
 #include "meshes/pieces.hpp"
@@ -53,7 +56,19 @@ Header agree(MPI_Comm comm, const VolumeReader& reader, const SvSource& source, 
       fail("{}: data type {}: a supervoxel segmentation must be unsigned integers", h.describe, dtype_name(t));
     h.box = source.bounding_box ? source.bounding_box(reader) : reader.bounds();
     h.extension = format_ext(s);
-    if (s.tar_dir.empty()) {
+    if (s.keyvalue) {
+      dvid::Client client(s.server, s.retry);
+      dvid::Keyvalue kv(client, s.uuid, s.instance);
+      std::optional<nlohmann::json> info;
+      try {
+        info = kv.info_if_exists();
+      } catch (const Error& e) {
+        fail("sv-meshes: output: {}", e.what());
+      }
+      if (!info) fail("sv-meshes: output: {}: no keyvalue instance \"{}\" in node {}", client.url(kv.path("info")), s.instance, s.uuid);
+      const std::string type = info->value("Base", nlohmann::json::object()).value("TypeName", "");
+      if (type != "keyvalue") fail("sv-meshes: output: {}: \"{}\" is a {}, not a keyvalue instance", client.url(kv.path("info")), s.instance, type);
+    } else if (s.tar_dir.empty()) {
       dvid::Client client(s.server, s.retry);
       dvid::Tarsupervoxels tsv(client, s.uuid, s.instance);
       std::string ext;
@@ -77,16 +92,17 @@ Header agree(MPI_Comm comm, const VolumeReader& reader, const SvSource& source, 
   return h;
 }
 
-std::string brick_signature(const mpi::BrickPlan& plan, const Header& h) {
-  // Pieces depend only on the labels and the brick grid.
-  return fmt::format("{} source={} box={}", plan.signature(), h.describe, h.box);
+std::string brick_signature(const mpi::BrickPlan& plan, const Header& h, const SvMeshSettings& s) {
+  // Pieces depend only on the labels (and the mapping applied to them) and the brick grid.
+  return fmt::format("{} source={} box={} agglomerate={}", plan.signature(), h.describe, h.box, s.agglomerate.string());
 }
 
 std::string upload_signature(const Header& h, const SvMeshSettings& s) {
   const mesh::MeshOptions& m = s.mesh;
-  return fmt::format("source={} box={} target={} format={} smoothing={} decimation={} max-triangles={} voxel-size={},{},{} "
+  return fmt::format("source={} box={} agglomerate={} target={} format={} smoothing={} decimation={} max-triangles={} voxel-size={},{},{} "
                      "rescale={},{},{}",
-                     h.describe, h.box, s.tar_dir.empty() ? fmt::format("{}/{}/{}", s.server, s.uuid, s.instance) : s.tar_dir.string(),
+                     h.describe, h.box, s.agglomerate.string(),
+                     s.tar_dir.empty() ? fmt::format("{}{}/{}/{}", s.keyvalue ? "keyvalue:" : "", s.server, s.uuid, s.instance) : s.tar_dir.string(),
                      h.extension, m.smoothing, m.simplify.fraction, m.simplify.max_triangles, m.voxel_size[0], m.voxel_size[1],
                      m.voxel_size[2], m.rescale[0], m.rescale[1], m.rescale[2]);
 }
@@ -128,13 +144,22 @@ BrickStats decode_stats(std::span<const std::byte> d, uint64_t brick) {
 }
 
 // Phase 1 for one brick: labels with a one-voxel halo -> marching cubes -> piece file.
-std::vector<std::byte> mesh_brick(const VolumeReader& reader, const Header& h, const SvMeshSettings& s, const mpi::Brick& b) {
+std::vector<std::byte> mesh_brick(const VolumeReader& reader, const Header& h, const SvMeshSettings& s,
+                                  const labelindex::Mapping* agglo, const mpi::Brick& b) {
   const Box halo{b.box.lo - Vec3::fill(1), b.box.hi + Vec3::fill(1)};
   Array3<uint64_t> labels(halo);  // 0 outside the volume: surfaces close at its faces
   try {
     ingest::read_into(reader, halo.intersect(h.box), labels, s.threads);
   } catch (const std::exception& e) {
     fail("sv-meshes: brick {} {}: reading: {}", b.id, b.box, e.what());
+  }
+  if (agglo) {  // supervoxels -> bodies; runs of one label are looked up once
+    uint64_t last_in = 0, last_out = 0;
+    for (uint64_t& v : labels.vec()) {
+      if (v == 0) continue;
+      if (v != last_in) last_in = v, last_out = agglo->body_of(v);
+      v = last_out;
+    }
   }
   std::vector<std::pair<uint64_t, mesh::Mesh>> pieces;
   try {
@@ -191,7 +216,7 @@ void dry_run(MPI_Comm comm, const Header& h, const mpi::BrickPlan& plan, const S
   mpi::check(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank");
   mpi::check(MPI_Comm_size(comm, &nranks), "MPI_Comm_size");
   if (rank != 0) return;
-  const auto done = mpi::read_journals(s.exec_dir, kBrickStage, brick_signature(plan, h));
+  const auto done = mpi::read_journals(s.exec_dir, kBrickStage, brick_signature(plan, h, s));
   std::vector<mpi::Brick> todo;
   for (const mpi::Brick& b : plan.bricks)
     if (!std::binary_search(done.begin(), done.end(), b.id)) todo.push_back(b);
@@ -229,8 +254,11 @@ void sv_meshes(MPI_Comm comm, const SvSource& source, const SvMeshSettings& s) {
   mpi::BrickRunOptions opt;
   opt.exec_dir = s.exec_dir;
   opt.stage = kBrickStage;
-  opt.signature = brick_signature(plan, h);
-  mpi::BrickRunResult run = mpi::run_bricks(comm, plan, opt, [&](const mpi::Brick& b) { return mesh_brick(*reader, h, s, b); });
+  opt.signature = brick_signature(plan, h, s);
+  std::optional<labelindex::Mapping> agglo;
+  if (!s.agglomerate.empty()) agglo = mpi::root_first(comm, [&] { return labelindex::load_mapping(s.agglomerate); });
+  mpi::BrickRunResult run =
+      mpi::run_bricks(comm, plan, opt, [&](const mpi::Brick& b) { return mesh_brick(*reader, h, s, agglo ? &*agglo : nullptr, b); });
 
   // Rank 0 totals every supervoxel's voxels and triangles, and sizes the exchange.
   mpi::Journal uploaded(comm, s.exec_dir, kUploadStage, upload_signature(h, s));
@@ -265,7 +293,7 @@ void sv_meshes(MPI_Comm comm, const SvSource& source, const SvMeshSettings& s) {
 
   // 2 + 3. Exchange to owners, merge, encode, store.
   const std::vector<uint64_t> my_bricks = mpi::assign_bricks(plan.bricks, rank, nranks);
-  TarTarget target{s.server, s.uuid, s.instance, s.tar_dir, s.retry};
+  TarTarget target{s.server, s.uuid, s.instance, s.tar_dir, s.keyvalue, s.retry};
   TarSink sink(target, h.extension, s.tar_bytes, uploaded);
   mpi::GlobalProgress progress(comm, plan_numbers[1], plan_numbers[2], "sv-meshes: meshes", 10.0, 20, "supervoxels");
   double build_seconds = 0;
@@ -331,7 +359,7 @@ void sv_meshes(MPI_Comm comm, const SvSource& source, const SvMeshSettings& s) {
   if (rank != 0) return;
 
   // Per-supervoxel table (voxels, triangles before simplification) and the run summary.
-  std::string csv = "sv,voxels,triangles\n";
+  std::string csv = s.agglomerate.empty() ? "sv,voxels,triangles\n" : "body,voxels,triangles\n";
   for (const auto& [sv, t] : all_svs) csv += fmt::format("{},{},{}\n", sv, t.first, t.second);
   write_text_atomic(s.exec_dir / "sv-meshes-supervoxels.csv", csv);
   nlohmann::ordered_json j;
@@ -353,8 +381,9 @@ void sv_meshes(MPI_Comm comm, const SvSource& source, const SvMeshSettings& s) {
   j["store-seconds-slowest-rank"] = double(store_ms_max) / 1000;
   j["seconds"] = seconds;
   write_text_atomic(s.exec_dir / "sv-meshes.json", j.dump(2) + "\n");
-  log::info("sv-meshes: done: {} supervoxel meshes ({}) in {} tar{} to {} in {:.1f} s on {} rank{} ({} stored earlier)", totals[1],
-            mpi::human_bytes(double(totals[2])), totals[0], totals[0] == 1 ? "" : "s", target.describe(), seconds, nranks,
+  log::info("sv-meshes: done: {} {} meshes ({}) in {} {}{} to {} in {:.1f} s on {} rank{} ({} stored earlier)", totals[1],
+            s.agglomerate.empty() ? "supervoxel" : "body", mpi::human_bytes(double(totals[2])), totals[0],
+            s.keyvalue ? "POST /keyvalues" : "tar", totals[0] == 1 ? "" : "s", target.describe(), seconds, nranks,
             nranks == 1 ? "" : "s", plan_numbers[3] - plan_numbers[1]);
 }
 

@@ -21,6 +21,10 @@
 //
 // A supervoxel's bytes depend only on the input and the options (pieces are merged in brick-id order),
 // so any number of ranks uploads identical meshes.
+//
+// With `agglomerate` (an sv,body mapping) every label is replaced by its body before meshing, and with a
+// keyvalue output the meshes are stored as keys `<body>.<format>`: body meshes made from the voxels, for
+// neuroglancer's `<labelmap>_meshes` instance (body_meshes.hpp makes them from supervoxel meshes instead).
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -38,9 +42,14 @@ namespace dflow::meshes {
 
 struct SvMeshSettings {
   std::filesystem::path exec_dir;
-  // Exactly one output: a tarsupervoxels instance, or a directory of tarballs.
+  // Exactly one output: a tarsupervoxels instance, a keyvalue instance (keyvalue = true), or a
+  // directory of tarballs.
   std::string server, uuid, instance;
+  bool keyvalue = false;
   std::filesystem::path tar_dir;
+  // Optional sv,body CSV: labels are mapped to bodies before meshing, so one mesh per BODY is made
+  // from the voxels (neuroglancer's body meshes without supervoxel meshes first).
+  std::filesystem::path agglomerate;
   Vec3 brick_shape{128, 128, 128};
   mesh::MeshOptions mesh;
   size_t tar_bytes = size_t{64} << 20;

@@ -39,9 +39,11 @@ workflow.yaml:
   workflow-name: sv-meshes
   input: {n5|zarr|hdf5|slice-files|precomputed: {...}, geometry: {...}}     (or)
   dvid-input: {server, uuid, segmentation-name, scale: 0}
-  output: {tarsupervoxels: {server, uuid, instance}}  (or)  {directory-of-tarfiles: DIR}
+  output: {tarsupervoxels: {server, uuid, instance}}  (or)  {directory-of-tarfiles: DIR}  (or)
+          {keyvalue: {server, uuid, instance}}   (keys <id>.<format>, e.g. body meshes for neuroglancer)
   sv-meshes: {brick-shape: [128,128,128], smoothing: 0, decimation: 1.0, max-triangles: 0,
-              voxel-size: [1,1,1], rescale: 1, format: drc, tar-mib: 64, threads: 2, memory-per-rank-mib: 2048}
+              voxel-size: [1,1,1], rescale: 1, format: drc, tar-mib: 64, threads: 2, memory-per-rank-mib: 2048,
+              agglomerate: ""}     (agglomerate: sv,body CSV = one mesh per body, from the voxels)
   (launchflow --document sv-meshes prints every option)
 
 options:
@@ -69,10 +71,11 @@ SvMeshSettings settings_from(const YAML::Node& cfg, const fs::path& exec_dir) {
   SvMeshSettings s;
   s.exec_dir = exec_dir;
   const YAML::Node out = cfg["output"], opt = cfg["sv-meshes"];
-  if (out["tarsupervoxels"]) {
-    s.server = out["tarsupervoxels"]["server"].as<std::string>();
-    s.uuid = out["tarsupervoxels"]["uuid"].as<std::string>();
-    s.instance = out["tarsupervoxels"]["instance"].as<std::string>();
+  if (const YAML::Node t = out["tarsupervoxels"] ? out["tarsupervoxels"] : out["keyvalue"]) {
+    s.keyvalue = !out["tarsupervoxels"];
+    s.server = t["server"].as<std::string>();
+    s.uuid = t["uuid"].as<std::string>();
+    s.instance = t["instance"].as<std::string>();
   } else {
     const fs::path d = out["directory-of-tarfiles"].as<std::string>();
     s.tar_dir = d.is_absolute() ? d : exec_dir / d;
@@ -91,6 +94,7 @@ SvMeshSettings settings_from(const YAML::Node& cfg, const fs::path& exec_dir) {
   s.tar_bytes = opt["tar-mib"].as<size_t>() << 20;
   s.threads = opt["threads"].as<int>();
   s.memory_bytes = opt["memory-per-rank-mib"].as<size_t>() << 20;
+  if (const std::string a = opt["agglomerate"].as<std::string>(); !a.empty()) s.agglomerate = fs::path(a).is_absolute() ? fs::path(a) : exec_dir / a;
   return s;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
-// Where finished supervoxel meshes go: tarballs of `<sv>.<ext>` members of bounded size, POSTed to a
+// Where finished meshes go: tarballs of `<sv>.<ext>` members of bounded size, POSTed to a
 // tarsupervoxels instance's /load or written to a directory as `meshes-<first sv>.tar` (unique: a
-// supervoxel is stored once, so no two tars start with the same one, even across resumed runs).
+// supervoxel is stored once, so no two tars start with the same one, even across resumed runs); or,
+// as flyemflows' `keyvalue` output, keys `<id>.<ext>` POSTed in batches of bounded size to a keyvalue
+// instance's /keyvalues (how body meshes made from the voxels reach neuroglancer's `<labelmap>_meshes`).
 // One tar is stored in the background while the caller builds the next one's meshes; after a tar is
 // stored, its supervoxels are journaled (mpi::Journal::record_many), never before.
 //
@@ -23,6 +25,7 @@ namespace dflow::meshes {
 struct TarTarget {
   std::string server, uuid, instance;  // tarsupervoxels
   std::filesystem::path directory;     // or this directory
+  bool keyvalue = false;               // or: `instance` is a keyvalue instance
   dvid::RetryPolicy retry;
   std::string describe() const;
 };
@@ -53,6 +56,8 @@ class TarSink {
   size_t max_bytes_;
   mpi::Journal& journal_;
   tar::Writer writer_;
+  std::vector<std::pair<std::string, std::string>> kv_batch_;  // keyvalue mode
+  size_t kv_bytes_ = 0;
   std::vector<uint64_t> pending_;
   std::future<void> in_flight_;
   // One keep-alive connection for all uploads; used by one store at a time (they never overlap).

@@ -500,6 +500,39 @@ TEST_CASE("body meshes land where neuroglancer's DVID source reads them, identic
   }
   CHECK(good == bodies.size());
 
+  // Body meshes from the voxels instead: sv-meshes with the mapping and a keyvalue output.
+  dvid::create_instance(client, child, "keyvalue", "vox_meshes");
+  {
+    const fs::path dir = work / "from-voxels";
+    MeshRun r{n5_input(ex), fmt::format("output:\n  keyvalue:\n    server: {}\n    uuid: {}\n    instance: vox_meshes\n", d.server, child)};
+    r.options = fmt::format("  smoothing: 2\n  decimation: 0.3\n  voxel-size: [8, 8, 8]\n  format: ngmesh\n  agglomerate: {}\n",
+                            (ex.dir / "mapping.csv").string());
+    write_mesh_workflow(dir, r);
+    require_ok(run_meshes(2, dir), "sv-meshes with agglomerate into a keyvalue instance");
+    dvid::Keyvalue vox(client, child, "vox_meshes");
+    const auto vkeys = vox.keys();
+    CHECK(std::set<std::string>(vkeys.begin(), vkeys.end()) == want_keys);
+    size_t ok = 0;
+    for (const auto& [key, value] : vox.get_many(vkeys)) {
+      INFO(key);
+      const uint64_t body = std::stoull(key);
+      const uint32_t nv = load_le32(reinterpret_cast<const std::byte*>(value.data()));
+      REQUIRE(value.size() >= 4 + size_t(nv) * 12);
+      const size_t tris = (value.size() - 4 - size_t(nv) * 12) / 12;
+      const Box& b = boxes.at(body);
+      bool inside = tris > 0;
+      for (uint32_t i = 0; i < nv; ++i)
+        for (int a = 0; a < 3; ++a) {
+          float f;
+          std::memcpy(&f, value.data() + 4 + 12 * i + 4 * a, 4);
+          inside = inside && f >= 8.0 * double(b.lo[a] - 1) && f <= 8.0 * double(b.hi[a] + 1);
+        }
+      ok += inside;
+    }
+    CHECK(ok == bodies.size());
+    CHECK(read_text(dir / "sv-meshes-supervoxels.csv").starts_with("body,voxels,triangles\n"));
+  }
+
   // Neuroglancer (prebuilt client, headless Chromium) draws the largest body's mesh from DVID where the
   // body is: its footprint along z, computed here from the example's voxels.
   uint64_t big = 0;
