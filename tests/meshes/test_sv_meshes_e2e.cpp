@@ -341,6 +341,8 @@ TEST_CASE("meshes uploaded to DVID: every supervoxel has its mesh, every body's 
   const auto j = nlohmann::json::parse(read_text(work / "dvid" / "sv-meshes.json"));
   CHECK(j["meshes-stored-this-run"] == 0);
   CHECK(j["meshes-stored-earlier"] == svs.size());
+  CHECK(j["meshes-in-dvid"] == svs.size());
+  CHECK(again.output.find(fmt::format("DVID holds a mesh for each of the {} supervoxels (GET /exists)", svs.size())) != std::string::npos);
 }
 
 TEST_CASE("bad input and output: one clear error line", "[errors]") {
