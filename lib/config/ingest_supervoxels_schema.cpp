@@ -19,6 +19,21 @@ Schema ingest_supervoxels_schema() {
                    with_default("throttle", Schema::boolean(), "false",
                                 "Add throttle=true to block POSTs: a busy DVID answers 503 and the request is retried "
                                 "with backoff (DVID v1.0.0 throttles /blocks only)."),
+                   with_default("timeouts",
+                                Schema::object({
+                                    with_default("connect-s", Schema::integer().at_least(1), "10",
+                                                 "Seconds to wait for a connection to DVID."),
+                                    with_default("request-s", Schema::integer().at_least(1), "600",
+                                                 "Seconds one request may take (DVID's own write timeout is 600)."),
+                                    with_default("deadline-s", Schema::integer().at_least(0), "0",
+                                                 "Seconds one call may take with all its retries; a DVID that stops "
+                                                 "answering ends the stage within it, naming the URL. 0 = attempts x "
+                                                 "request-s."),
+                                    with_default("attempts", Schema::integer().at_least(1), "5",
+                                                 "Tries of an idempotent request (block and index posts, reads) on a "
+                                                 "timeout, a cut connection or HTTP 5xx, with exponential backoff."),
+                                }),
+                                "{}", "How long to wait for DVID and how often to retry."),
                    with_default("max-scale", Schema::integer().at_least(-1), "-1",
                                 "MaxDownresLevel of a labelmap created here; -1 = `options.pyramid-depth` if set, "
                                 "else as flyemflows: max(0, ceil(log2(longest bounding-box side / 512)))."),

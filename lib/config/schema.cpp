@@ -242,7 +242,9 @@ class Validator {
     const char* hint = scalar_kind && n.IsScalar() && is_quoted(n) ? " (quoted, so a string)" : "";
     fail_at(path, fmt::format("expected {}, got {}{}", expected_text(s), describe(n), hint));
   }
-  static std::string child(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
+  static std::string child(const std::string& path, const std::string& key) {
+    return path.empty() ? printable(key) : path + "." + printable(key);
+  }
   static std::string item(const std::string& path, size_t i) { return fmt::format("{}[{}]", path, i); }
 
   YAML::Node object(const Schema& s, const YAML::Node& n, const std::string& path) {
@@ -393,8 +395,8 @@ YAML::Node parse_yaml(const std::string& text, const std::string& file_name) {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
     // yaml-cpp's marks are 0-based; editors count from 1.
-    if (e.mark.is_null()) fail("{}: {}", file_name, e.msg);
-    fail("{}: line {}, column {}: {}", file_name, e.mark.line + 1, e.mark.column + 1, e.msg);
+    if (e.mark.is_null()) fail("{}: {}", file_name, printable(e.msg));
+    fail("{}: line {}, column {}: {}", file_name, e.mark.line + 1, e.mark.column + 1, printable(e.msg));
   }
 }
 

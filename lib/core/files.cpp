@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "core/error.hpp"
@@ -35,7 +36,9 @@ std::string read_text(const fs::path& path) {
   return std::string(reinterpret_cast<const char*>(b.data()), b.size());
 }
 
-void write_file_atomic(const fs::path& path, std::span<const std::byte> data) {
+namespace {
+
+void write_via_rename(const fs::path& path, std::span<const std::byte> data, bool durable) {
   if (path.has_parent_path()) {
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
@@ -43,14 +46,47 @@ void write_file_atomic(const fs::path& path, std::span<const std::byte> data) {
   }
   const fs::path tmp = path.string() + fmt::format(".tmp{}", ::getpid());
   {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) fail("{}: cannot write: {}", path.string(), std::strerror(errno));
-    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-    if (!out) fail("{}: write failed: {}", path.string(), std::strerror(errno));
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail("{}: cannot write: {}", path.string(), std::strerror(errno));
+    const auto* p = reinterpret_cast<const char*>(data.data());
+    size_t left = data.size();
+    while (left > 0) {
+      const ssize_t n = ::write(fd, p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int err = errno;
+        ::close(fd);
+        fail("{}: write failed: {}", path.string(), std::strerror(err));
+      }
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+    if (durable && ::fsync(fd) != 0) {
+      const int err = errno;
+      ::close(fd);
+      fail("{}: fsync failed: {}", path.string(), std::strerror(err));
+    }
+    ::close(fd);
   }
   std::error_code ec;
   fs::rename(tmp, path, ec);
   if (ec) fail("{}: cannot rename into place: {}", path.string(), ec.message());
+  if (durable) fsync_directory(path.has_parent_path() ? path.parent_path() : fs::path("."));
+}
+
+}  // namespace
+
+void write_file_atomic(const fs::path& path, std::span<const std::byte> data) { write_via_rename(path, data, false); }
+
+void write_file_durable(const fs::path& path, std::span<const std::byte> data) { write_via_rename(path, data, true); }
+
+void fsync_directory(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail("{}: cannot open directory to sync it: {}", dir.string(), std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) fail("{}: fsync of directory failed: {}", dir.string(), std::strerror(err));
 }
 
 void write_text_atomic(const fs::path& path, const std::string& text) {

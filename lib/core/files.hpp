@@ -18,7 +18,12 @@ std::optional<std::vector<std::byte>> read_file_if_exists(const fs::path& path);
 std::string read_text(const fs::path& path);
 // Writes via a temporary name and rename, so a crash never leaves a half-written file behind.
 void write_file_atomic(const fs::path& path, std::span<const std::byte> data);
+// Atomic and durable: the data, then the rename (its directory), are fsync'd before it returns. For
+// results a journal line will vouch for: without the syncs, a node crash can leave a journaled brick
+// with no result file.
+void write_file_durable(const fs::path& path, std::span<const std::byte> data);
 void write_text_atomic(const fs::path& path, const std::string& text);
+void fsync_directory(const fs::path& dir);
 
 // Endian helpers for binary headers.
 inline uint16_t load_be16(const std::byte* p) { return uint16_t(uint16_t(p[0]) << 8 | uint16_t(p[1])); }

@@ -1,5 +1,6 @@
 #include "dvid/client.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include <curl/curl.h>
@@ -62,15 +63,16 @@ std::string Client::url(const std::string& path, bool admin) const {
 }
 
 Response Client::perform_once(const std::string& method, const std::string& u, std::span<const std::byte> body,
-                              const std::string& content_type, std::string& transport_error) {
+                              const std::string& content_type, std::chrono::milliseconds timeout, Failure& failure) {
   CURL* h = curl_->h;
   curl_easy_reset(h);
   Response r;
   curl_easy_setopt(h, CURLOPT_URL, u.c_str());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, static_cast<long>(retry_.timeout.count()));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, static_cast<long>(retry_.connect_timeout.count()));
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(timeout.count(), 1)));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::max<int64_t>(std::min<int64_t>(timeout.count(), retry_.connect_timeout.count() * 1000), 1)));
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
@@ -97,7 +99,9 @@ Response Client::perform_once(const std::string& method, const std::string& u, s
   const CURLcode rc = curl_easy_perform(h);
   curl_slist_free_all(headers);
   if (rc != CURLE_OK) {
-    transport_error = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    failure.message = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    failure.never_sent = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
+    failure.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     return r;
   }
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
@@ -105,23 +109,46 @@ Response Client::perform_once(const std::string& method, const std::string& u, s
 }
 
 Response Client::request(const std::string& method, const std::string& path, std::span<const std::byte> body,
-                         const std::string& content_type, bool admin) {
+                         const std::string& content_type, bool admin, Replay replay) {
+  using namespace std::chrono;
   const std::string u = url(path, admin);
+  const std::string shown = url(path);  // for messages: never the admin token
+  const auto start = steady_clock::now();
+  const milliseconds deadline = retry_.deadline.count() > 0 ? duration_cast<milliseconds>(retry_.deadline)
+                                                            : duration_cast<milliseconds>(retry_.timeout) * std::max(retry_.attempts, 1);
   auto delay = retry_.first_delay;
   std::string last_problem;
-  for (int attempt = 1; attempt <= retry_.attempts; ++attempt) {
-    std::string transport_error;
-    Response r = perform_once(method, u, body, content_type, transport_error);
-    if (transport_error.empty() && !retryable_status(r.status)) return r;
-    last_problem = transport_error.empty() ? fmt::format("HTTP {}: {}", r.status, first_line(r.body)) : transport_error;
-    if (attempt < retry_.attempts) {
-      log::warn("DVID {} {}: {} (attempt {}/{}, retrying in {:.1f} s)", method, u, last_problem, attempt,
-                retry_.attempts, delay.count() / 1000.0);
-      std::this_thread::sleep_for(delay);
-      delay = std::min(delay * 2, retry_.max_delay);
+  long last_status = 0;
+  bool timed_out = false;
+  int attempt = 1;
+  for (;; ++attempt) {
+    const auto left = deadline - duration_cast<milliseconds>(steady_clock::now() - start);
+    Failure failure;
+    Response r = perform_once(method, u, body, content_type, std::min(duration_cast<milliseconds>(retry_.timeout), left), failure);
+    if (failure.message.empty() && !retryable_status(r.status)) return r;
+    if (replay == Replay::unsafe && !failure.never_sent) {
+      // An HTTP error is DVID's own answer: the caller reports it. A cut or timed-out request may
+      // have taken effect, so it is not repeated blindly.
+      if (failure.message.empty()) return r;
+      throw OutcomeUnknown(fmt::format("DVID {} {}: {}; the request may have taken effect, so it was not repeated",
+                                       method, shown, failure.message));
     }
+    last_problem = failure.message.empty() ? fmt::format("HTTP {}: {}", r.status, first_line(r.body)) : failure.message;
+    last_status = failure.message.empty() ? r.status : 0;
+    timed_out = failure.timed_out;
+    const auto elapsed = duration_cast<milliseconds>(steady_clock::now() - start);
+    if (attempt >= retry_.attempts) break;
+    if (elapsed + delay >= deadline)
+      throw Unavailable(fmt::format("DVID {} {}: {} (deadline of {:.0f} s reached after {} attempt{})", method, shown,
+                                    last_problem, duration<double>(deadline).count(), attempt, attempt == 1 ? "" : "s"),
+                        last_status, timed_out);
+    log::warn("DVID {} {}: {} (attempt {}/{}, retrying in {:.1f} s)", method, shown, last_problem, attempt,
+              retry_.attempts, delay.count() / 1000.0);
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, retry_.max_delay);
   }
-  fail("DVID {} {}: {} (gave up after {} attempts)", method, u, last_problem, retry_.attempts);
+  throw Unavailable(fmt::format("DVID {} {}: {} (gave up after {} attempts)", method, shown, last_problem, attempt),
+                    last_status, timed_out);
 }
 
 std::string Client::get(const std::string& path) {
@@ -130,14 +157,16 @@ std::string Client::get(const std::string& path) {
   return std::move(r.body);
 }
 
-std::string Client::post(const std::string& path, std::span<const std::byte> body, const std::string& content_type) {
-  Response r = request("POST", path, body, content_type);
+std::string Client::post(const std::string& path, std::span<const std::byte> body, const std::string& content_type,
+                         Replay replay) {
+  Response r = request("POST", path, body, content_type, false, replay);
   if (r.status / 100 != 2) fail("DVID POST {}: HTTP {}: {}", url(path), r.status, first_line(r.body));
   return std::move(r.body);
 }
 
-std::string Client::post(const std::string& path, const std::string& body, const std::string& content_type) {
-  return post(path, std::as_bytes(std::span(body.data(), body.size())), content_type);
+std::string Client::post(const std::string& path, const std::string& body, const std::string& content_type,
+                         Replay replay) {
+  return post(path, std::as_bytes(std::span(body.data(), body.size())), content_type, replay);
 }
 
 }  // namespace dflow::dvid

@@ -1,5 +1,7 @@
 #include "dvid/repo.hpp"
 
+#include <set>
+
 #include "core/error.hpp"
 
 namespace dflow::dvid {
@@ -18,9 +20,13 @@ std::string field(const nlohmann::json& j, const char* key, const std::string& w
   return j[key].get<std::string>();
 }
 
+// Every POST here changes the repo's structure and is not idempotent (a second repo, "node already
+// committed", a second child), so none is repeated blindly: on OutcomeUnknown the callers below read
+// DVID's state to learn whether it happened.
 std::string post_json(Client& c, const std::string& path, const nlohmann::json& body, bool admin = false) {
   const std::string text = body.dump();
-  Response r = c.request("POST", path, std::as_bytes(std::span(text.data(), text.size())), "application/json", admin);
+  Response r = c.request("POST", path, std::as_bytes(std::span(text.data(), text.size())), "application/json", admin,
+                         Replay::unsafe);
   if (r.status / 100 != 2) fail("DVID POST {}: HTTP {}: {}", c.url(path), r.status, r.body.substr(0, r.body.find('\n')));
   return r.body;
 }
@@ -37,10 +43,52 @@ bool heartbeat(Client& c) {
 
 nlohmann::json server_info(Client& c) { return parse_json(c.get("/api/server/info"), "server info"); }
 
+namespace {
+
+// Root UUIDs of the repos whose alias is `alias` (GET /api/repos/info: {uuid: {Alias, Root, ...}}).
+std::set<std::string> repos_with_alias(Client& c, const std::string& alias) {
+  std::set<std::string> out;
+  const auto info = parse_json(c.get("/api/repos/info"), "repos info");
+  if (!info.is_object()) return out;
+  for (const auto& [uuid, repo] : info.items())
+    if (repo.is_object() && repo.value("Alias", std::string()) == alias) out.insert(repo.value("Root", uuid));
+  return out;
+}
+
+// The children of `parent` in the repo's version DAG (GET /api/repo/{uuid}/info: DAG.Nodes).
+std::set<std::string> children_of(Client& c, const std::string& parent) {
+  std::set<std::string> out;
+  const auto info = parse_json(c.get("/api/repo/" + parent + "/info"), "repo " + parent + " info");
+  if (!info.contains("DAG") || !info["DAG"].contains("Nodes")) return out;
+  const auto& nodes = info["DAG"]["Nodes"];
+  // Nodes list their children by VersionID; map those back to UUIDs.
+  std::set<int64_t> child_ids;
+  for (const auto& [uuid, node] : nodes.items())
+    if (uuid.starts_with(parent) && node.contains("Children") && node["Children"].is_array())
+      for (const auto& v : node["Children"])
+        if (v.is_number_integer()) child_ids.insert(v.get<int64_t>());
+  for (const auto& [uuid, node] : nodes.items())
+    if (node.contains("VersionID") && node["VersionID"].is_number_integer() && child_ids.count(node["VersionID"].get<int64_t>()))
+      out.insert(uuid);
+  return out;
+}
+
+}  // namespace
+
 std::string create_repo(Client& c, const std::string& alias, const std::string& description) {
-  // Recent DVIDs require admin rights to create repos; the token is harmless where it is not needed.
-  const auto body = post_json(c, "/api/repos", {{"alias", alias}, {"description", description}}, /*admin=*/true);
-  return field(parse_json(body, "POST /api/repos"), "root", "POST /api/repos");
+  const auto before = repos_with_alias(c, alias);
+  try {
+    // Recent DVIDs require admin rights to create repos; the token is harmless where it is not needed.
+    const auto body = post_json(c, "/api/repos", {{"alias", alias}, {"description", description}}, /*admin=*/true);
+    return field(parse_json(body, "POST /api/repos"), "root", "POST /api/repos");
+  } catch (const OutcomeUnknown& e) {
+    // Did DVID create it before the answer was lost? Then that repo is ours.
+    std::set<std::string> added;
+    for (const auto& u : repos_with_alias(c, alias))
+      if (!before.count(u)) added.insert(u);
+    if (added.size() == 1) return *added.begin();
+    fail("{} (and DVID shows {} new repos with alias \"{}\")", e.what(), added.size(), alias);
+  }
 }
 
 nlohmann::json repo_info(Client& c, const std::string& uuid) {
@@ -51,7 +99,17 @@ void create_instance(Client& c, const std::string& uuid, const std::string& type
                      const std::map<std::string, std::string>& settings) {
   nlohmann::json body = {{"typename", type_name}, {"dataname", data_name}};
   for (const auto& [k, v] : settings) body[k] = v;
-  post_json(c, "/api/repo/" + uuid + "/instance", body);
+  try {
+    post_json(c, "/api/repo/" + uuid + "/instance", body);
+  } catch (const OutcomeUnknown& e) {
+    const auto types = instance_types(c, uuid);
+    const auto it = types.find(data_name);
+    if (it == types.end()) {
+      post_json(c, "/api/repo/" + uuid + "/instance", body);  // it never happened: safe to send now
+    } else if (it->second != type_name) {
+      fail("{} (and DVID now has \"{}\" as a {}, not a {})", e.what(), data_name, it->second, type_name);
+    }
+  }
 }
 
 nlohmann::json instance_info(Client& c, const std::string& uuid, const std::string& data_name) {
@@ -59,15 +117,36 @@ nlohmann::json instance_info(Client& c, const std::string& uuid, const std::stri
 }
 
 std::string commit(Client& c, const std::string& uuid, const std::string& note) {
-  const auto body = post_json(c, "/api/node/" + uuid + "/commit", {{"note", note}});
-  return field(parse_json(body, "commit"), "committed", "commit of " + uuid);
+  const auto send = [&] {
+    const auto body = post_json(c, "/api/node/" + uuid + "/commit", {{"note", note}});
+    return field(parse_json(body, "commit"), "committed", "commit of " + uuid);
+  };
+  try {
+    return send();
+  } catch (const OutcomeUnknown&) {
+    if (node_locked(c, uuid)) return uuid;  // it happened; a resend would answer "already committed"
+    return send();
+  }
 }
 
 std::string new_version(Client& c, const std::string& uuid, const std::string& note) {
   nlohmann::json req = nlohmann::json::object();
   if (!note.empty()) req["note"] = note;
-  const auto body = post_json(c, "/api/node/" + uuid + "/newversion", req);
-  return field(parse_json(body, "newversion"), "child", "newversion of " + uuid);
+  const auto before = children_of(c, uuid);
+  const auto send = [&] {
+    const auto body = post_json(c, "/api/node/" + uuid + "/newversion", req);
+    return field(parse_json(body, "newversion"), "child", "newversion of " + uuid);
+  };
+  try {
+    return send();
+  } catch (const OutcomeUnknown& e) {
+    std::set<std::string> added;
+    for (const auto& u : children_of(c, uuid))
+      if (!before.count(u)) added.insert(u);
+    if (added.empty()) return send();
+    if (added.size() == 1) return *added.begin();
+    fail("{} (and DVID shows {} new children of {})", e.what(), added.size(), uuid);
+  }
 }
 
 bool node_locked(Client& c, const std::string& uuid) {

@@ -74,6 +74,11 @@ IngestSettings settings_from(const YAML::Node& cfg, const fs::path& exec_dir) {
   s.output.create_if_necessary = out["create-if-necessary"].as<bool>();
   s.output.max_scale = out["max-scale"].as<int>();
   s.output.throttle = out["throttle"].as<bool>();
+  const YAML::Node t = out["timeouts"];
+  s.retry.connect_timeout = std::chrono::seconds(t["connect-s"].as<int>());
+  s.retry.timeout = std::chrono::seconds(t["request-s"].as<int>());
+  s.retry.deadline = std::chrono::seconds(t["deadline-s"].as<int>());
+  s.retry.attempts = t["attempts"].as<int>();
   s.pyramid_depth = opt["pyramid-depth"].as<int>();
   s.brick_shape = config::as_vec3(opt["brick-shape"]);
   s.write_empty_blocks = opt["write-empty-blocks"].as<bool>();

@@ -35,7 +35,7 @@ class PyParser {
   size_t i_ = 0;
 
   [[noreturn]] void bad(const char* what) {
-    fail("{}: not a .npy header this reader understands ({} at offset {} of '{}')", name_, what, i_, s_);
+    fail("{}: not a .npy header this reader understands ({} at offset {} of '{}')", name_, what, i_, printable(s_));
   }
   void skip() {
     while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t')) ++i_;
@@ -95,7 +95,7 @@ class PyParser {
 NpyField parse_type(const std::string& t, const std::string& field_name, const std::string& name) {
   NpyField f;
   f.name = field_name;
-  if (t.size() < 3) fail("{}: unsupported dtype '{}'", name, t);
+  if (t.size() < 3) fail("{}: unsupported dtype '{}'", name, printable(t));
   const char order = t[0];
   f.big_endian = order == '>';
   f.kind = t[1];
@@ -103,7 +103,7 @@ NpyField parse_type(const std::string& t, const std::string& field_name, const s
   if ((order != '<' && order != '>' && order != '|' && order != '=') || (f.kind != 'u' && f.kind != 'i') ||
       (f.size != 1 && f.size != 2 && f.size != 4 && f.size != 8))
     fail("{}: {}dtype '{}' is not an integer type (mapping ids must be integers, e.g. '<u8')", name,
-         field_name.empty() ? "" : "field '" + field_name + "' has ", t);
+         field_name.empty() ? "" : "field '" + printable(field_name) + "' has ", printable(t));
   return f;
 }
 
@@ -149,10 +149,11 @@ NpyHeader parse_npy_header(std::span<const std::byte> head, const std::string& n
     fail("{}: .npy format version {}.{} is not supported", name, h.major, h.minor);
   }
   if (head.size() < start + len) fail("{}: truncated .npy header ({} bytes announced)", name, len);
-  const std::string text(reinterpret_cast<const char*>(head.data() + start), len);
+  const std::string raw(reinterpret_cast<const char*>(head.data() + start), len);
   h.data_offset = start + len;
 
-  const PyValue root = PyParser(text, name).parse();
+  const PyValue root = PyParser(raw, name).parse();
+  const std::string text = printable(raw);  // for messages
   const auto* dict = std::get_if<std::map<std::string, PyValue>>(&root.v);
   if (!dict) fail("{}: .npy header is not a dict: {}", name, text);
   auto key = [&](const char* k) -> const PyValue& {
@@ -191,7 +192,7 @@ NpyHeader parse_npy_header(std::span<const std::byte> head, const std::string& n
       } else {
         f.name = fname;  // an unused field: only its size matters
         f.size = ftype.size() >= 3 ? std::atoi(ftype.c_str() + 2) : 0;
-        if (f.size <= 0) fail("{}: cannot size field '{}' of type '{}'", name, fname, ftype);
+        if (f.size <= 0) fail("{}: cannot size field '{}' of type '{}'", name, printable(fname), printable(ftype));
       }
       f.offset = h.itemsize;
       h.itemsize += f.size;

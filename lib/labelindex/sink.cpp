@@ -10,7 +10,7 @@ DvidSink::DvidSink(const std::string& server, const std::string& uuid, const std
     clients_.push_back(std::make_unique<dvid::Client>(server));
     clients_.back()->set_default_query(query);
   }
-  mapping_client_ = std::make_unique<dvid::Client>(server, dvid::RetryPolicy{.attempts = 1});
+  mapping_client_ = std::make_unique<dvid::Client>(server);
   mapping_client_->set_default_query(query);
   dvid::Labelmap lm(*clients_[0], uuid, instance);
   indices_path_ = lm.path("indices");
@@ -24,7 +24,10 @@ void DvidSink::post_indices(int worker, const std::string& wire, size_t) {
 }
 
 void DvidSink::post_mappings(int, const std::string& wire, size_t) {
-  mapping_client_->post(mappings_path_, std::as_bytes(std::span(wire.data(), wire.size())));
+  // Mapping ops enter DVID's mutation log: never repeated blindly within a run. A batch whose
+  // outcome is unknown is not recorded as posted, so the next run posts it once more.
+  mapping_client_->post(mappings_path_, std::as_bytes(std::span(wire.data(), wire.size())), "application/octet-stream",
+                        dvid::Replay::unsafe);
 }
 
 }  // namespace dflow::labelindex

@@ -1,12 +1,15 @@
 #include "mpi/brick_runner.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
+#include "mpi/gather.hpp"
 #include "mpi/journal.hpp"
 #include "mpi/mpi_env.hpp"
 #include "mpi/progress.hpp"
@@ -33,10 +36,25 @@ BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOp
   const int64_t fail_after = fail_after_bricks_hook();
 
   Journal journal(comm, opt.exec_dir, opt.stage, opt.signature);
+  // A brick journaled as done whose result file is gone (a crash on a file system that lost the
+  // rename, or a hand-deleted file) is redone rather than aborting the resume. Rank 0 looks, so
+  // every rank agrees on the plan.
+  std::vector<uint64_t> lost;
+  if (rank == 0)
+    for (const Brick& b : plan.bricks)
+      if (journal.is_done(b.id) && !std::filesystem::exists(brick_result_path(opt.exec_dir, opt.stage, b.id)))
+        lost.push_back(b.id);
+  broadcast(comm, lost, 0);
+  if (rank == 0 && !lost.empty())
+    log::warn("{}: {} bricks are journaled as done but their result files are missing (first: {}); redoing them",
+              opt.stage, lost.size(), brick_result_path(opt.exec_dir, opt.stage, lost.front()).string());
+  const auto is_done = [&](uint64_t id) {
+    return journal.is_done(id) && !std::binary_search(lost.begin(), lost.end(), id);
+  };
   std::vector<Brick> todo;
   uint64_t todo_voxels = 0;
   for (const Brick& b : plan.bricks)
-    if (!journal.is_done(b.id)) {
+    if (!is_done(b.id)) {
       todo.push_back(b);
       todo_voxels += uint64_t(b.voxels());
     }
@@ -60,7 +78,7 @@ BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOp
            done_here);
     const Brick& b = plan.bricks[id];
     Blob blob{id, fn(b)};
-    write_file_atomic(brick_result_path(opt.exec_dir, opt.stage, id), blob.data);
+    write_file_durable(brick_result_path(opt.exec_dir, opt.stage, id), blob.data);
     journal.record(id);
     local.push_back(std::move(blob));
     progress.brick_done(uint64_t(b.voxels()));
@@ -77,7 +95,7 @@ BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOp
   for (const Brick& b : plan.bricks) {
     if (g < gathered.size() && gathered[g].id == b.id) {
       out.results.push_back(std::move(gathered[g++]));
-    } else if (journal.is_done(b.id)) {
+    } else if (is_done(b.id)) {
       const auto path = brick_result_path(opt.exec_dir, opt.stage, b.id);
       auto data = read_file_if_exists(path);
       if (!data) fail("{}: result of brick {} is missing although the journal lists it as done", path.string(), b.id);

@@ -22,6 +22,13 @@ Env::Env(int& argc, char**& argv) {
   if (!initialized) {
     int provided = 0;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    // Stages call MPI only from the main thread while worker threads compute and post; that needs
+    // FUNNELED. An MPI that gives less would corrupt state silently, so refuse to run.
+    if (provided < MPI_THREAD_FUNNELED) {
+      fmt::print(stderr, "MPI: MPI_Init_thread provided thread level {} < MPI_THREAD_FUNNELED ({}); this MPI "
+                 "cannot run dvidflow's threaded stages\n", provided, MPI_THREAD_FUNNELED);
+      MPI_Abort(MPI_COMM_WORLD, kAbortCode);
+    }
   }
   // Errors come back as return codes so check() can throw with context; run() then aborts.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);

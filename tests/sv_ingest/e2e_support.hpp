@@ -149,6 +149,7 @@ struct WorkflowOptions {
   int max_scale = 3;
   bool throttle = false;
   std::string options;  // YAML lines under `options:`, each "  key: value\n"
+  std::string output_extra;  // more YAML lines under `output:`
 };
 
 inline void write_workflow(const fs::path& dir, const Example& ex, const WorkflowOptions& o) {
@@ -157,10 +158,10 @@ inline void write_workflow(const fs::path& dir, const Example& ex, const Workflo
                     fmt::format("workflow-name: ingest-supervoxels\n"
                                 "input:\n  n5:\n    path: {}\n    dataset: segmentation/s0\n"
                                 "output:\n  server: {}\n  uuid: {}\n  segmentation-name: {}\n"
-                                "  create-if-necessary: {}\n  max-scale: {}\n  throttle: {}\n"
+                                "  create-if-necessary: {}\n  max-scale: {}\n  throttle: {}\n{}"
                                 "options:\n{}",
                                 (ex.dir / "example.n5").string(), o.server, o.uuid, o.instance, o.create, o.max_scale,
-                                o.throttle, o.options.empty() ? "  concurrency: 4\n" : o.options));
+                                o.throttle, o.output_extra, o.options.empty() ? "  concurrency: 4\n" : o.options));
 }
 
 inline std::string new_repo(const std::string& server, const std::string& alias) {

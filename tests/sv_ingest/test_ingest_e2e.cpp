@@ -16,6 +16,7 @@
 #include "codec/gzip.hpp"
 #include "dvid/block_stream.hpp"
 #include "e2e_support.hpp"
+#include "integration/fault_proxy.hpp"
 #include "stats/block_stats.hpp"
 
 using namespace dflow;
@@ -172,10 +173,10 @@ TEST_CASE("DVID's own POST /raw ingestion of the same example gives the same vox
   // Label indexes: ours come from ingest-label-indexes on block-statistics.h5, DVID's from its own
   // indexing of POST /raw (asynchronous: poll until they settle).
   const char* li = std::getenv("DFLOW_LABEL_INDEX_EXE");
-  if (!li || !*li || !fs::exists(li)) {
-    WARN("ingest-label-indexes is not built: label-index comparison skipped");
-    return;
-  }
+  // The comparison is part of this test: a missing program is a failure, never a skip.
+  REQUIRE(li != nullptr);
+  INFO("DFLOW_LABEL_INDEX_EXE=" << li);
+  REQUIRE(fs::exists(li));
   require_ok(run_shell(fmt::format("{} --server {} --uuid {} --instance seg --stats {}", li, server, uuid,
                                    quote((work / "run" / "block-statistics.h5").string()))),
              "ingest-label-indexes");
@@ -265,6 +266,27 @@ TEST_CASE("DVID down: a closed port gives one error line naming the URL", "[faul
   CHECK(count_lines_with(r.output, o.server + "/api/repo/0123456789abcdef/info") >= 1);
   CHECK(r.output.find("gave up after 5 attempts") != std::string::npos);
   CHECK(r.output.find("retrying in") != std::string::npos);  // the retry path ran
+}
+
+TEST_CASE("DVID that stops answering: the stage ends within output.timeouts.deadline-s, naming the URL", "[faults]") {
+  const fs::path work = scratch_dir("ingest-hang");
+  const Example ex = make_example(work / "example", {100, 70, 64});
+  const std::string dvid_url = env_or_fail("DFLOW_DVID_URL");
+  test::FaultProxy proxy(dvid_url.substr(dvid_url.rfind(':') + 1), "hang");
+  WorkflowOptions o;
+  o.server = proxy.url();
+  o.uuid = "0123456789abcdef";
+  o.output_extra = "  timeouts: {request-s: 30, deadline-s: 4}\n";
+  write_workflow(work / "run", ex, o);
+  const auto t0 = std::chrono::steady_clock::now();
+  const RunResult r = run_shell(stage_command(2, work / "run"));
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  INFO(r.output);
+  CHECK(r.status != 0);
+  CHECK(took < 15.0);  // the deadline (4 s) plus start-up, not 5 x 30 s of retries
+  CHECK(count_lines_with(r.output, "] ERROR ") == 1);
+  CHECK(count_lines_with(r.output, "DVID GET " + o.server + "/api/repo/0123456789abcdef/info") >= 1);
+  CHECK(r.output.find("Operation timed out") != std::string::npos);
 }
 
 // A private DVID server for the tests that stop, kill or throttle it.

@@ -13,11 +13,11 @@ set(_svi_env
   "DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp"
   "DFLOW_MPIEXEC=${MPIEXEC_EXECUTABLE}"
   "DFLOW_INGEST_EXE=$<TARGET_FILE:ingest-supervoxels>"
-  "DFLOW_DVID_SCRIPT=${PROJECT_SOURCE_DIR}/scripts/dvid-server.sh")
-if(TARGET ingest-label-indexes)
-  list(APPEND _svi_env "DFLOW_LABEL_INDEX_EXE=$<TARGET_FILE:ingest-label-indexes>")
-  add_dependencies(test_ingest_e2e ingest-label-indexes)
-endif()
+  "DFLOW_DVID_SCRIPT=${PROJECT_SOURCE_DIR}/scripts/dvid-server.sh"
+  "DFLOW_LABEL_INDEX_EXE=$<TARGET_FILE:ingest-label-indexes>"
+  "DFLOW_PYTHON=${DFLOW_PYTHON}"
+  "DFLOW_FAULT_PROXY=${PROJECT_SOURCE_DIR}/tests/integration/fault_proxy.py")
+add_dependencies(test_ingest_e2e ingest-label-indexes)
 foreach(tag ranks dvid-raw resume faults options)
   add_test(NAME ingest_supervoxels_${tag} COMMAND test_ingest_e2e "[${tag}]")
   set_tests_properties(ingest_supervoxels_${tag} PROPERTIES FIXTURES_REQUIRED dvid_server ENVIRONMENT "${_svi_env}"
