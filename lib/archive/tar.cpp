@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <optional>
 
 #include "core/error.hpp"
 
@@ -63,7 +62,7 @@ bool all_zero(const std::byte* p, size_t n) {
 }
 
 // PAX records "<len> <key>=<value>\n"; only path and size matter for flat archives.
-void apply_pax(std::span<const std::byte> data, std::string& path, std::optional<uint64_t>& size, const std::string& what) {
+void apply_pax(std::span<const std::byte> data, std::string& path, int64_t& size, const std::string& what) {
   const std::string text(reinterpret_cast<const char*>(data.data()), data.size());
   size_t pos = 0;
   while (pos < text.size()) {
@@ -76,7 +75,7 @@ void apply_pax(std::span<const std::byte> data, std::string& path, std::optional
     if (eq != std::string::npos) {
       const std::string key = rec.substr(0, eq), value = rec.substr(eq + 1);
       if (key == "path") path = value;
-      if (key == "size") size = std::stoull(value);
+      if (key == "size") size = int64_t(std::stoull(value));
     }
     pos += len;
   }
@@ -128,7 +127,7 @@ std::vector<Entry> read(std::span<const std::byte> archive, const std::string& w
   std::vector<Entry> entries;
   size_t pos = 0;
   std::string next_path;                 // from a PAX 'x' or GNU 'L' member, for the next header
-  std::optional<uint64_t> next_size = std::nullopt;  // from a PAX 'x' member
+  int64_t next_size = -1;                // from a PAX 'x' member (-1: none)
   while (true) {
     if (pos == archive.size()) break;  // no trailer: Go writes one, but a bare end is unambiguous too
     if (pos + kBlock > archive.size()) fail("{}: truncated header at offset {} ({} bytes left)", what, pos, archive.size() - pos);
@@ -143,7 +142,7 @@ std::vector<Entry> read(std::span<const std::byte> archive, const std::string& w
     }
     uint64_t size = get_number(h + kSize, 12, what, pos);
     const char type = char(h[kType]) == 0 ? '0' : char(h[kType]);
-    if (next_size && type != 'x' && type != 'g' && type != 'L') size = *next_size;
+    if (next_size >= 0 && type != 'x' && type != 'g' && type != 'L') size = uint64_t(next_size);
     if (size > archive.size() - pos - kBlock)
       fail("{}: member \"{}\" at offset {} claims {} bytes, only {} remain", what, name, pos, size, archive.size() - pos - kBlock);
     const std::span<const std::byte> data = archive.subspan(pos + kBlock, size);
@@ -160,7 +159,7 @@ std::vector<Entry> read(std::span<const std::byte> archive, const std::string& w
     }
     if (!next_path.empty()) name = next_path;
     next_path.clear();
-    next_size.reset();
+    next_size = -1;
     entries.push_back({std::move(name), type, data});
   }
   return entries;

@@ -207,7 +207,7 @@ std::vector<std::byte> mesh_brick(const VolumeReader& reader, const Header& h, c
   stats.piece_bytes = file.size();
   const fs::path path = piece_path(s.exec_dir, b.id);
   fs::create_directories(path.parent_path());
-  write_file_atomic(path, file);  // before run_bricks journals the brick
+  write_file_durable(path, file);  // before run_bricks journals the brick
   return encode_stats(stats);
 }
 

@@ -89,7 +89,7 @@ void TarSink::start_store() {
              archive->size(), e.what());
       }
     } else {
-      write_file_atomic(target_.directory / fmt::format("meshes-{}.tar", svs->front()), *archive);
+      write_file_durable(target_.directory / fmt::format("meshes-{}.tar", svs->front()), *archive);
     }
     // Only one store is in flight and counts() is read after wait(): no race on the sum.
     counts_.store_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
