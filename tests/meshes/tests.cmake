@@ -4,6 +4,7 @@ set(_msh ${CMAKE_CURRENT_LIST_DIR})
 dflow_test(test_tar SOURCES ${_msh}/test_tar.cpp DEPS dflow_archive nlohmann_json::nlohmann_json)
 target_compile_definitions(test_tar PRIVATE DFLOW_TESTS_MESHES_DIR="${_msh}")
 set_tests_properties(test_tar PROPERTIES ENVIRONMENT "DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp;DFLOW_PYTHON=${DFLOW_PYTHON}" LABELS meshes)
+list(APPEND DFLOW_SANITIZE_TESTS test_tar)  # a parser of server bytes: also under ASan+UBSan
 
 add_executable(test_sv_meshes_e2e ${_msh}/test_sv_meshes_e2e.cpp)
 target_link_libraries(test_sv_meshes_e2e PRIVATE dflow_meshes dflow_example dflow_dvid dflow_ops dflow_labelindex dflow_catch_main
