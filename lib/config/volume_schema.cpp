@@ -33,9 +33,12 @@ Schema zarr_schema() {
   return Schema::object({
       required("path", Schema::string(), "Zarr container directory (relative paths: against the workflow directory)."),
       required("dataset", Schema::string(),
-               "Scale-0 array inside the container, e.g. `s0`; scale s replaces the trailing 0 with s."),
+               "Scale-0 array inside the container, e.g. `s0` (`\"\"` when the container itself is the array); "
+               "scale s replaces the trailing 0 with s."),
       with_default("store-type", Schema::string({"DirectoryStore", "NestedDirectoryStore", "N5Store"}),
-                   "NestedDirectoryStore", "Chunk key layout, as the zarr store class that wrote it."),
+                   "NestedDirectoryStore",
+                   "Chunk key layout, as the zarr store class that wrote it. A `dimension_separator` in `.zarray` "
+                   "takes precedence (with a warning when they disagree)."),
       with_default("global-offset", Schema::ints(3), "[0,0,0]",
                    "Global [x,y,z] coordinate of array element (0,0,0) at scale 0 (divided by 2^s at scale s)."),
   });

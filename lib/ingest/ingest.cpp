@@ -12,6 +12,7 @@
 #include "core/files.hpp"
 #include "core/log.hpp"
 #include "dvid/labelmap.hpp"
+#include "dvid/repo.hpp"
 #include "ingest/block_poster.hpp"
 #include "ingest/brick_ops.hpp"
 #include "ingest/header.hpp"
@@ -60,6 +61,13 @@ Header agree(MPI_Comm comm, const VolumeReader& reader, const Source& source, co
     if (s.pyramid_depth > st.max_downres_level)
       fail("{}/api/node/{}/{}: options.pyramid-depth {} is larger than the instance's MaxDownresLevel {}", s.output.server,
            s.output.uuid, s.output.instance, s.pyramid_depth, st.max_downres_level);
+    // A shallower pyramid would leave scales the instance advertises empty: DVID and neu3 would
+    // serve zeros there. Refuse rather than write a volume that looks done but is not.
+    if (s.pyramid_depth >= 0 && s.pyramid_depth < st.max_downres_level)
+      fail("{}/api/node/{}/{}: options.pyramid-depth {} is below the instance's MaxDownresLevel {}: scales {}..{} would "
+           "stay empty; use pyramid-depth -1 (every scale) or {}",
+           s.output.server, s.output.uuid, s.output.instance, s.pyramid_depth, st.max_downres_level, s.pyramid_depth + 1,
+           st.max_downres_level, st.max_downres_level);
     h.top_scale = s.pyramid_depth >= 0 ? s.pyramid_depth : st.max_downres_level;
     if (h.top_scale >= kMaxScales) fail("pyramid depth {} is too large (at most {})", h.top_scale, kMaxScales - 1);
   }
@@ -143,11 +151,15 @@ class BrickWriter {
         const Stopwatch sw(timing_.pyramid);
         cur = std::make_shared<Array3<uint64_t>>(downsample_labels_2x_parallel(*cur, threads_));
       }
+      // With skip-scale-0-write, scale 0 is not written, except the two corner blocks below.
       const bool write = scale >= first_written_scale(pass, s_.skip_scale0_write);
-      if (!write) continue;
+      if (!write && !(scale == 0 && pass.first)) continue;
       std::vector<Vec3> blocks = blocks_in(cur->box(), scaled_box(h_.box, scale));
       if (scale == 0) {
-        // The volume's first and last block go through /blocks so DVID widens the extents.
+        // The volume's first and last block go through /blocks so DVID widens the extents (and the
+        // max label). Always, even with skip-scale-0-write: /ingest-supervoxels sets no extents, so
+        // without them DVID would report an empty volume. Rewriting them with the input's voxels is
+        // harmless (noindexing posts are idempotent).
         std::vector<Vec3> corners;
         std::erase_if(blocks, [&](const Vec3& b) {
           const bool c = b == corners_.first || b == corners_.second;
@@ -155,6 +167,7 @@ class BrickWriter {
           return c;
         });
         if (!corners.empty()) poster_.submit({cur, 0, corners, true, where});
+        if (!write) continue;
       }
       for (auto& batch : split_batches(blocks, s_.batch_blocks, s_.concurrency))
         poster_.submit({cur, scale, std::move(batch), false, where});
@@ -235,6 +248,25 @@ void ingest_supervoxels(MPI_Comm comm, const Source& source, const IngestSetting
     fail("options.block-statistics-file \"{}\" is not a file name", s.stats_file);
   brick_levels(s.brick_shape);  // validates the shape
 
+  // Before anything is read or created: a committed node refuses every write, and finding that out
+  // at the first POST, after a brick was read, wastes the allocation.
+  if (rank == 0) {
+    dvid::Client client(s.output.server, s.retry);
+    nlohmann::json repo;
+    try {
+      repo = dvid::repo_info(client, s.output.uuid);
+    } catch (const Error& e) {
+      fail("ingest-supervoxels: checking the output node: {}", e.what());
+    }
+    bool locked = false;
+    const nlohmann::json nodes = repo.value("/DAG/Nodes"_json_pointer, nlohmann::json::object());
+    for (const auto& [uuid, node] : nodes.items())
+      if (uuid.starts_with(s.output.uuid) && node.value("Locked", false)) locked = true;
+    if (locked)
+      fail("{}/api/node/{}: the node is committed (locked) and takes no writes; ingest into an open child version "
+           "(dvid-setup new-version --uuid {})",
+           s.output.server, s.output.uuid, s.output.uuid);
+  }
   const std::unique_ptr<VolumeReader> reader = mpi::root_first(comm, source.open);
   const Header h = agree(comm, *reader, source, s, /*create=*/!s.dry_run);
   const std::vector<Pass> passes = plan_passes(h.top_scale, s.brick_shape);
@@ -301,8 +333,10 @@ void ingest_supervoxels(MPI_Comm comm, const Source& source, const IngestSetting
     log::info("ingest-supervoxels: scale {}: {} blocks written ({}), {} empty skipped, {} identical skipped, {} requests", i,
               c.written, mpi::human_bytes(double(c.bytes)), c.empty_skipped, c.identical_skipped, c.requests);
   }
-  const double mvox = double(h.box.volume()) / 1e6 / std::max(seconds, 1e-9);
-  const double bps = double(blocks) / std::max(seconds, 1e-9);
+  // Rates count only this run's work: a resumed run that skipped finished bricks must not claim them.
+  const double share = processed + skipped > 0 ? double(processed) / double(processed + skipped) : 0.0;
+  const double mvox = double(h.box.volume()) * share / 1e6 / std::max(seconds, 1e-9);
+  const double bps = double(blocks) * share / std::max(seconds, 1e-9);
   ordered_json j;
   j["source"] = h.describe;
   j["bounding-box"] = {xyz(h.box.lo), xyz(h.box.hi)};
@@ -320,9 +354,16 @@ void ingest_supervoxels(MPI_Comm comm, const Source& source, const IngestSetting
   j["mvox-per-second"] = mvox;
   j["blocks-per-second"] = bps;
   write_text_atomic(s.exec_dir / "ingest-supervoxels.json", j.dump(2) + "\n");
-  log::info("ingest-supervoxels: done: {} blocks ({}) at scales 0..{} in {:.1f} s on {} rank{}: {:.2f} Mvox/s, {:.0f} blocks/s; "
+  if (processed == 0) {
+    log::info("ingest-supervoxels: done: nothing left to do, all {} bricks were finished by an earlier run; {} blocks "
+              "({}) at scales 0..{}; {} block-statistics rows in {}",
+              skipped, blocks, mpi::human_bytes(double(bytes)), h.top_scale, rows.size(), stats_path.string());
+    return;
+  }
+  log::info("ingest-supervoxels: done: {} blocks ({}) at scales 0..{} in {:.1f} s on {} rank{}: {:.2f} Mvox/s, {:.0f} blocks/s{}; "
             "{} block-statistics rows in {}",
             blocks, mpi::human_bytes(double(bytes)), h.top_scale, seconds, nranks, nranks == 1 ? "" : "s", mvox, bps,
+            skipped ? fmt::format(" (this run's {} of {} bricks; {} were done before)", processed, processed + skipped, skipped) : "",
             rows.size(), stats_path.string());
 }
 

@@ -96,8 +96,11 @@ std::pair<uint64_t, uint64_t> GlobalProgress::finish() {
     counts[0] = base_[kBricks];
     counts[1] = base_[kVoxels];
     check(MPI_Win_unlock(0, win_), "MPI_Win_unlock (progress)");
-    log::info("{}: done {}/{} {}, {:.3f} Gvox in {} ({:.1f} Mvox/s)", label_, counts[0], total_bricks_, unit_,
-              double(counts[1]) / 1e9, format_duration(secs), secs > 0 ? double(counts[1]) / secs / 1e6 : 0.0);
+    if (total_bricks_ == 0)
+      log::info("{}: nothing to do (all {} were done by an earlier run)", label_, unit_);
+    else
+      log::info("{}: done {}/{} {}, {:.3f} Gvox in {} ({:.1f} Mvox/s)", label_, counts[0], total_bricks_, unit_,
+                double(counts[1]) / 1e9, format_duration(secs), secs > 0 ? double(counts[1]) / secs / 1e6 : 0.0);
   }
   check(MPI_Bcast(counts, 2, MPI_UINT64_T, 0, comm_), "MPI_Bcast (progress)");
   check(MPI_Win_free(&win_), "MPI_Win_free (progress)");

@@ -8,6 +8,9 @@
 #include "golden_n5zarr.hpp"
 #include "io/n5/n5.hpp"
 #include "io/zarr/zarr.hpp"
+#include "core/files.hpp"
+#include "core/log.hpp"
+#include "test_support.hpp"
 
 using namespace dflow;
 using Catch::Matchers::Contains;
@@ -155,7 +158,7 @@ TEST_CASE("N5 errors name the dataset or chunk file", "[n5][errors]") {
   truncate_file(chunk, size / 2);
   auto rc = open_n5(copy, "s0");
   CHECK_THROWS_WITH(rc->read_as<uint8_t>(touching),
-                    Contains("n5: " + chunk.string() + ": chunk [1,0,0] is corrupt: gzip: truncated stream"));
+                    Contains("n5: " + chunk.string() + ": chunk (x,y,z) [1,0,0] is corrupt: gzip: truncated stream"));
   CHECK_NOTHROW(rc->read_as<uint8_t>(Box{{0, 0, 0}, {16, 12, 8}}));  // other chunks still read
   truncate_file(chunk, 10);
   CHECK_THROWS_WITH(rc->read_as<uint8_t>(touching), Contains(chunk.string()) && Contains("is truncated (header needs 16 bytes"));
@@ -165,10 +168,10 @@ TEST_CASE("N5 errors name the dataset or chunk file", "[n5][errors]") {
   const fs::path chunk2 = copy / "s0" / "0" / "1" / "0";
   garble_file(chunk2, 30);
   CHECK_THROWS_WITH(rc->read_as<uint8_t>(Box{{0, 12, 0}, {4, 16, 4}}),
-                    Contains(chunk2.string()) && Contains("chunk [0,1,0] is corrupt: gzip: corrupt stream"));
+                    Contains(chunk2.string()) && Contains("chunk (x,y,z) [0,1,0] is corrupt: gzip: corrupt stream"));
   const fs::path chunk3 = copy / "s0" / "2" / "1" / "0";
   garble_file(chunk3, 2);  // header: ndim and sizes
-  CHECK_THROWS_WITH(rc->read_as<uint8_t>(Box{{32, 12, 0}, {36, 16, 4}}), Contains(chunk3.string()) && Contains("chunk [2,1,0]"));
+  CHECK_THROWS_WITH(rc->read_as<uint8_t>(Box{{32, 12, 0}, {36, 16, 4}}), Contains(chunk3.string()) && Contains("chunk (x,y,z) [2,1,0]"));
 
   write_text(copy / "s0" / "attributes.json", "{\"dimensions\": [45, 30");
   CHECK_THROWS_WITH(open_n5(copy, "s0"), Contains((copy / "s0" / "attributes.json").string()) && Contains("invalid JSON"));
@@ -202,7 +205,7 @@ TEST_CASE("Zarr errors name the array or chunk file", "[zarr][errors]") {
   fs::resize_file(chunk, fs::file_size(chunk) - 100);
   auto rc = open_zarr(copy, "vol", ZarrStore::directory);
   CHECK_THROWS_WITH(rc->read_as<uint64_t>(Box{{16, 0, 0}, {20, 4, 4}}),
-                    Contains("zarr: " + chunk.string() + ": chunk [1,0,0] is corrupt: blosc:"));
+                    Contains("zarr: " + chunk.string() + ": chunk (x,y,z) [1,0,0] is corrupt: blosc:"));
   fs::resize_file(chunk, 5);
   CHECK_THROWS_WITH(rc->read_as<uint64_t>(Box{{16, 0, 0}, {20, 4, 4}}), Contains(chunk.string()) && Contains("blosc: truncated frame"));
 
@@ -233,4 +236,26 @@ TEST_CASE("Zarr errors name the array or chunk file", "[zarr][errors]") {
   j["zarr_format"] = 3;
   write_text(zarray, j.dump());
   CHECK_THROWS_WITH(open_zarr(copy, "vol", ZarrStore::directory), Contains("zarr_format is 3"));
+}
+
+TEST_CASE("zarr: an array at the container root needs dataset \"\"; a dimension_separator that disagrees with store-type is reported") {
+  const auto dir = dflow::test::scratch_dir("zarr-root");
+  // A 4x4x4 uint8 array at the root of the container (as zarr.open("c.zarr", shape=...) writes it), one
+  // uncompressed chunk, keys separated by "/" although the caller says DirectoryStore.
+  write_text_atomic(dir / "c.zarr" / ".zarray",
+                    R"({"zarr_format":2,"shape":[4,4,4],"chunks":[4,4,4],"dtype":"|u1","compressor":null,)"
+                    R"("fill_value":0,"order":"C","filters":null,"dimension_separator":"/"})");
+  std::vector<std::byte> chunk(64);
+  for (size_t i = 0; i < chunk.size(); ++i) chunk[i] = std::byte(i);
+  write_file_atomic(dir / "c.zarr" / "0" / "0" / "0", chunk);
+
+  CHECK_THROWS_WITH(open_zarr(dir / "c.zarr", "s0", ZarrStore::directory),
+                    Contains("c.zarr/s0: not a zarr array (no .zarray); the container") &&
+                        Contains("is itself an array: set dataset: \"\""));
+
+  const auto log_file = dir / "log.txt";
+  dflow::log::add_file(log_file);
+  const auto r = open_zarr(dir / "c.zarr", "", ZarrStore::directory);
+  CHECK(r->read_as<uint8_t>(Box{{0, 0, 0}, {4, 4, 4}}).vec()[63] == 63);  // keys read with "/", as the file says
+  CHECK_THAT(read_text(log_file), Contains("dimension_separator \"/\" overrides store-type DirectoryStore (which implies \".\")"));
 }

@@ -11,3 +11,6 @@ set_tests_properties(mesh_write_check_data PROPERTIES ENVIRONMENT "DFLOW_MESH_CH
                      FIXTURES_SETUP mesh_check_data LABELS mesh TIMEOUT 120)
 add_test(NAME mesh_check_readers COMMAND ${DFLOW_PYTHON} ${_mesh}/check_meshes.py ${_mesh_data})
 set_tests_properties(mesh_check_readers PROPERTIES FIXTURES_REQUIRED mesh_check_data LABELS "mesh;golden" TIMEOUT 300)
+
+# The mesh decoders (obj/ngmesh/drc) and their fuzz tests also run under ASan + UBSan.
+list(APPEND DFLOW_SANITIZE_TESTS test_mesh)

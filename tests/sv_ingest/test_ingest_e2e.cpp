@@ -249,6 +249,11 @@ TEST_CASE("a run killed by DFLOW_FAIL_AFTER_BRICKS resumes and ends like an unin
   const RunResult again = run_shell(stage_command(1, work / "crash"));
   require_ok(again, "re-run of a finished run");
   CHECK(again.output.find("skipping 36 of 36 bricks") != std::string::npos);
+  // ... and says so, instead of a rate as if it had written the whole volume again.
+  CHECK(again.output.find("ingest-supervoxels: done: nothing left to do, all") != std::string::npos);
+  CHECK(again.output.find("Mvox/s") == std::string::npos);
+  // The resumed run's rate is for its own bricks only.
+  CHECK(std::regex_search(resumed.output, std::regex(fmt::format("Mvox/s, [0-9]+ blocks/s \\(this run's [0-9]+ of [0-9]+ bricks; {} were done before\\)", skipped))));
   CHECK(read_file(work / "ref" / "block-statistics.h5") == read_file(work / "crash" / "block-statistics.h5"));
 }
 
@@ -445,16 +450,22 @@ TEST_CASE("options: verify finds corruption, dont-overwrite-identical-blocks, sk
     CHECK(run_shell(stage_command(1, work / "second", "--verify")).status == 0);
   }
 
-  SECTION("skip-scale-0-write writes the pyramid only") {
+  SECTION("skip-scale-0-write writes the pyramid and only the two corner blocks that set DVID's extents") {
     WorkflowOptions o{server, uuid, "seg-noscale0"};
     o.options = "  skip-scale-0-write: true\n";
     write_workflow(work / "skip0", ex, o);
     require_ok(run_shell(stage_command(2, work / "skip0")), "ingest");
     const auto j = summary(work / "skip0");
-    CHECK(j["scales"][0]["blocks-written"] == 0);
+    CHECK(j["scales"][0]["blocks-written"] == 2);
     CHECK(j["scales"][1]["blocks-written"] == nonzero_blocks(levels[1], scaled(ex.box(), 1)));
     dvid::Labelmap lm(c, uuid, "seg-noscale0");
-    CHECK(lm.specific_blocks({{0, 0, 0}, {1, 1, 1}}, 0).empty());
+    CHECK_FALSE(lm.specific_blocks({{0, 0, 0}, {1, 1, 1}}, 0).empty());  // the first corner
+    CHECK(lm.specific_blocks({{1, 0, 0}, {2, 1, 1}}, 0).empty());      // not a corner: skipped
+    // DVID's extents cover the volume although scale 0 was not written (they were empty before the fix).
+    const auto ext = dvid::instance_info(c, uuid, "seg-noscale0")["Extents"];
+    CHECK(ext["MinPoint"] == nlohmann::json::array({0, 0, 0}));
+    const Vec3 last = ex.box().round_out(Vec3::fill(64)).hi - Vec3::fill(1);
+    CHECK(ext["MaxPoint"] == nlohmann::json::array({last.x, last.y, last.z}));
     const auto mism = raw_mismatches(lm, levels, ex.box());
     CHECK(mism[0] > 0);
     for (int s = 1; s <= kTop; ++s) CHECK(mism[size_t(s)] == 0);
@@ -485,6 +496,21 @@ TEST_CASE("options: verify finds corruption, dont-overwrite-identical-blocks, sk
     CHECK(count_lines_with(r.output, "] ERROR ") == 1);
     CHECK(count_lines_with(r.output, "/seg32: BlockSize is [32,32,32]; this stage writes 64x64x64 blocks only") == 1);
 
+    // A committed node is refused before any brick is read or instance created.
+    {
+      dvid::Client admin(server);
+      const std::string locked = new_repo(server, "ingest-locked");
+      dvid::commit(admin, locked, "locked before ingest");
+      o = {server, locked, "seg"};
+      write_workflow(work / "locked", ex, o);
+      r = run_shell(stage_command(2, work / "locked"));
+      CHECK(r.status != 0);
+      CHECK(count_lines_with(r.output, "] ERROR ") == 1);
+      CHECK(count_lines_with(r.output, "/api/node/" + locked + ": the node is committed (locked) and takes no writes") == 1);
+      CHECK(r.output.find("brick") == std::string::npos);  // nothing was read
+      CHECK(dvid::instance_types(admin, locked).count("seg") == 0);  // nothing was created
+    }
+
     o = {server, uuid, "missing"};
     o.create = false;
     write_workflow(work / "missing", ex, o);
@@ -499,6 +525,13 @@ TEST_CASE("options: verify finds corruption, dont-overwrite-identical-blocks, sk
     r = run_shell(stage_command(1, work / "depth"));
     CHECK(r.status != 0);
     CHECK(count_lines_with(r.output, "options.pyramid-depth 2 is larger than the instance's MaxDownresLevel 1") == 1);
+    // A shallower pyramid than the instance advertises would leave scale 1 empty: refused.
+    o.options = "  pyramid-depth: 0\n";
+    write_workflow(work / "shallow", ex, o);
+    r = run_shell(stage_command(1, work / "shallow"));
+    CHECK(r.status != 0);
+    CHECK(count_lines_with(r.output, "options.pyramid-depth 0 is below the instance's MaxDownresLevel 1: scales 1..1 "
+                                     "would stay empty; use pyramid-depth -1 (every scale) or 1") == 1);
   }
 }
 

@@ -46,7 +46,7 @@ class N5Reader final : public VolumeReader {
           try {
             size = n5::decode_chunk(*file, m_, buf);
           } catch (const Error& e) {
-            fail("n5: {}: chunk [{},{},{}] {}", path, i, j, k, e.what());
+            fail("n5: {}: chunk (x,y,z) [{},{},{}] {}", path, i, j, k, e.what());
           }
           const Box stored{origin, origin + size};
           // A chunk stored smaller than the volume needs (short header) reads as zeros beyond its data.

@@ -127,7 +127,7 @@ void N5Writer::write(const Box& box, std::span<const std::byte> data) {
         try {
           write_file_atomic(path, n5::encode_chunk(buf, cbox.shape(), m));
         } catch (const Error& e) {
-          fail("n5: {}: chunk [{},{},{}]: {}", path, i, j, k, e.what());
+          fail("n5: {}: chunk (x,y,z) [{},{},{}]: {}", path, i, j, k, e.what());
         }
       }
 }

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "core/log.hpp"
 
 namespace dflow::zarr {
 namespace {
@@ -156,6 +157,11 @@ Metadata parse_zarray(const json& j, ZarrStore store, const std::string& where) 
     if (s == ".") m.separator = '.';
     else if (s == "/") m.separator = '/';
     else fail("{}: dimension_separator {} is neither \".\" nor \"/\"", where, s.dump());
+    const char implied = store == ZarrStore::nested ? '/' : '.';
+    if (store != ZarrStore::n5 && m.separator != implied)
+      log::warn("{}: dimension_separator \"{}\" overrides store-type {} (which implies \"{}\"); chunk keys use \"{}\"",
+                where, m.separator, store == ZarrStore::nested ? "NestedDirectoryStore" : "DirectoryStore", implied,
+                m.separator);
   }
   if (static_cast<uint64_t>(m.chunk.prod()) * dtype_size(m.dtype) > (uint64_t{1} << 31))
     fail("{}: chunks {} of {} exceed 2 GiB per chunk", where, m.chunk, dtype_name(m.dtype));

@@ -49,7 +49,7 @@ class ZarrReader final : public VolumeReader {
           try {
             m_.compressor.decompress_into(*file, buf);
           } catch (const Error& e) {
-            fail("zarr: {}: chunk [{},{},{}] is corrupt: {}", path, i, j, k, e.what());
+            fail("zarr: {}: chunk (x,y,z) [{},{},{}] is corrupt: {}", path, i, j, k, e.what());
           }
           copy_chunk_region(buf.data(), cbox, layout, out.data(), box, region, elem);
         }
@@ -109,6 +109,9 @@ std::unique_ptr<VolumeReader> open_zarr(const std::filesystem::path& path, const
     if (!text) {
       if (fs::exists(dir / "attributes.json"))
         fail("zarr: {}: no .zarray, but an N5 attributes.json (use store type N5Store)", dir.string());
+      if (!ds.empty() && fs::exists(path / ".zarray"))
+        fail("zarr: {}: not a zarr array (no .zarray); the container {} is itself an array: set dataset: \"\"",
+             dir.string(), path.string());
       fail("zarr: {}: not a zarr array (no .zarray)", dir.string());
     }
     nlohmann::json j;
