@@ -60,8 +60,16 @@ seg="$(run_workflow 03a-ingest-supervoxels "$ranks" "server=http://$SERVER" "uui
   || die "verification of the supervoxel ingestion failed (see above)"
 export DVID_SERVER="http://$SERVER" DVID_UUID="$UUID" DFLOW_BIN_DIR="$BIN"
 bash "$DFLOW_ROOT/workflows/03b-ingest-label-indexes/ingest-sv-indices.sh" "$seg" >&2
+# 3b. One mesh per supervoxel into the tarsupervoxels instance, while the node is still open.
+svmeshes="$(run_workflow 03b-sv-meshes "$ranks" "server=http://$SERVER" "uuid=$UUID")"
 bash "$DFLOW_ROOT/workflows/03b-ingest-label-indexes/ingest-agglo-indices.sh" "$seg" "$EXAMPLE_DIR/example-data/mapping.csv" >&2
 CHILD="$(cat "$seg/agglo-uuid")"
+# 4. One mesh per body for neuroglancer, from the supervoxel meshes, on the agglomeration's node; then
+# count what DVID holds (GET /exists for every supervoxel, GET /keys of the body meshes).
+bodymeshes="$(run_workflow 04-body-meshes "$ranks" "server=http://$SERVER" "uuid=$CHILD")"
+svlist="$(tail -n +2 "$svmeshes/sv-meshes-supervoxels.csv" | cut -d, -f1 | paste -sd, -)"
+held_sv="$(curl -sf -X GET --data-binary "[$svlist]" "http://$SERVER/api/node/$UUID/segmentation_sv_meshes/exists" | grep -o true | wc -l)"
+held_body="$(curl -sf "http://$SERVER/api/node/$CHILD/segmentation_meshes/keys" | grep -o '\.ngmesh"' | wc -l)"
 
 say "done in $(( $(date +%s) - start )) s. Results:"
 say "  example data:        $EXAMPLE_DIR/example-data (example.n5, mapping.csv, edges.csv)"
@@ -71,4 +79,6 @@ say "  supervoxels:         $seg (block-statistics.h5, ingest-supervoxels.json, 
 say "  DVID setup:          $dvidsetup/dvid-setup.json (repo, instances, committed root, child)"
 say "  DVID:                node $UUID: labelmap 'segmentation' (supervoxels, label indexes, every scale)"
 say "                       child $CHILD: agglomeration (mapping + body label indexes)"
+say "  meshes in DVID:      $held_sv of $(tail -n +2 "$svmeshes/sv-meshes-supervoxels.csv" | wc -l) supervoxel meshes (segmentation_sv_meshes; $svmeshes),"
+say "                       $held_body body meshes <body>.ngmesh (segmentation_meshes at $CHILD; $bodymeshes)"
 if ((keep)); then say "  DVID (still running): http://$SERVER  (stop: scripts/dvid-server.sh stop $EXAMPLE_DIR/dvid)"; fi

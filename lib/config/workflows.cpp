@@ -14,6 +14,8 @@ Schema export_grayscale_schema();
 Schema selftest_schema();
 Schema ingest_supervoxels_schema();
 Schema dvid_setup_schema();
+Schema sv_meshes_schema();
+Schema body_meshes_schema();
 
 namespace {
 
@@ -28,6 +30,10 @@ const std::vector<WorkflowInfo>& table() {
        ingest_supervoxels_schema},
       {"dvid-setup", "dvid-setup", "Create the DVID repo, instances (labelmap, uint8blk, keyvalue, tarsupervoxels), commit and child version.",
        dvid_setup_schema},
+      {"sv-meshes", "sv-meshes", "One mesh per supervoxel (merged across bricks) into a DVID tarsupervoxels instance or tarballs.",
+       sv_meshes_schema},
+      {"body-meshes", "body-meshes", "One mesh per body from its supervoxel meshes into the keyvalue instance neuroglancer reads.",
+       body_meshes_schema},
   };
   return list;
 }

@@ -128,4 +128,13 @@ void Journal::record(uint64_t id) {
   if (::fsync(fd_) != 0) fail("{}: cannot fsync journal: {}", path_.string(), std::strerror(errno));
 }
 
+void Journal::record_many(const std::vector<uint64_t>& ids) {
+  if (ids.empty()) return;
+  std::string text;
+  for (uint64_t id : ids) text += fmt::format("{}\n", id);
+  if (::write(fd_, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    fail("{}: cannot append to journal: {}", path_.string(), std::strerror(errno));
+  if (::fsync(fd_) != 0) fail("{}: cannot fsync journal: {}", path_.string(), std::strerror(errno));
+}
+
 }  // namespace dflow::mpi

@@ -38,6 +38,9 @@ class Journal {
   bool is_done(uint64_t id) const;
   // Appends one id and fsyncs. Call only after the brick's results are durable.
   void record(uint64_t id);
+  // Appends several ids with one write() and one fsync (a unit of work that finishes many ids at
+  // once, e.g. one tar upload of many supervoxel meshes).
+  void record_many(const std::vector<uint64_t>& ids);
 
  private:
   std::vector<uint64_t> done_;

@@ -18,8 +18,8 @@ constexpr int kSlots = 3;
 }  // namespace
 
 GlobalProgress::GlobalProgress(MPI_Comm comm, uint64_t total_bricks, uint64_t total_voxels, std::string label,
-                               double interval_seconds, int steps)
-    : comm_(comm), total_bricks_(total_bricks), total_voxels_(total_voxels), label_(std::move(label)),
+                               double interval_seconds, int steps, std::string unit)
+    : comm_(comm), total_bricks_(total_bricks), total_voxels_(total_voxels), label_(std::move(label)), unit_(std::move(unit)),
       interval_(interval_seconds), steps_(steps > 0 ? steps : 20) {
   check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
   const MPI_Aint bytes = rank_ == 0 ? kSlots * MPI_Aint(sizeof(uint64_t)) : 0;
@@ -50,12 +50,12 @@ std::string GlobalProgress::format_duration(double seconds) {
 }
 
 std::string GlobalProgress::format_line(const std::string& label, uint64_t done, uint64_t total, uint64_t voxels_done,
-                                        uint64_t voxels_total, double elapsed) {
+                                        uint64_t voxels_total, double elapsed, const std::string& unit) {
   const double pct = total ? 100.0 * double(done) / double(total) : 100.0;
   const double rate = elapsed > 0 ? double(voxels_done) / elapsed : 0.0;
   // ETA from voxels, not bricks: partial edge bricks are cheaper than full ones.
   const std::string eta = voxels_done > 0 && rate > 0 ? format_duration(double(voxels_total - std::min(voxels_done, voxels_total)) / rate) : "?";
-  return fmt::format("{}: {}/{} bricks ({:.1f}%), {:.1f} Mvox/s, elapsed {}, ETA {}", label, done, total, pct,
+  return fmt::format("{}: {}/{} {} ({:.1f}%), {:.1f} Mvox/s, elapsed {}, ETA {}", label, done, total, unit, pct,
                      rate / 1e6, format_duration(elapsed), eta);
 }
 
@@ -83,7 +83,7 @@ uint64_t GlobalProgress::brick_done(uint64_t voxels) {
     report = double(now_ms - std::min(now_ms, seen)) >= interval_ * 1000.0;
   }
   check(MPI_Win_unlock(0, win_), "MPI_Win_unlock (progress)");
-  if (report) log::info("{}", format_line(label_, done, total_bricks_, vox, total_voxels_, elapsed()));
+  if (report) log::info("{}", format_line(label_, done, total_bricks_, vox, total_voxels_, elapsed(), unit_));
   return done;
 }
 
@@ -97,9 +97,9 @@ std::pair<uint64_t, uint64_t> GlobalProgress::finish() {
     counts[1] = base_[kVoxels];
     check(MPI_Win_unlock(0, win_), "MPI_Win_unlock (progress)");
     if (total_bricks_ == 0)
-      log::info("{}: nothing to do (every brick was done by an earlier run)", label_);
+      log::info("{}: nothing to do (all {} were done by an earlier run)", label_, unit_);
     else
-      log::info("{}: done {}/{} bricks, {:.3f} Gvox in {} ({:.1f} Mvox/s)", label_, counts[0], total_bricks_,
+      log::info("{}: done {}/{} {}, {:.3f} Gvox in {} ({:.1f} Mvox/s)", label_, counts[0], total_bricks_, unit_,
                 double(counts[1]) / 1e9, format_duration(secs), secs > 0 ? double(counts[1]) / secs / 1e6 : 0.0);
   }
   check(MPI_Bcast(counts, 2, MPI_UINT64_T, 0, comm_), "MPI_Bcast (progress)");

@@ -17,7 +17,7 @@ class GlobalProgress {
  public:
   // Collective. `total_bricks`/`total_voxels`: the work of this run (skipped bricks excluded).
   GlobalProgress(MPI_Comm comm, uint64_t total_bricks, uint64_t total_voxels, std::string label = "progress",
-                 double interval_seconds = 10.0, int steps = 20);
+                 double interval_seconds = 10.0, int steps = 20, std::string unit = "bricks");
   ~GlobalProgress();  // frees the window if finish() was not called (collective then too)
   GlobalProgress(const GlobalProgress&) = delete;
   GlobalProgress& operator=(const GlobalProgress&) = delete;
@@ -32,7 +32,7 @@ class GlobalProgress {
   // Formatting helpers (public for tests).
   static std::string format_duration(double seconds);  // "1:02:03"
   static std::string format_line(const std::string& label, uint64_t done, uint64_t total, uint64_t voxels_done,
-                                 uint64_t voxels_total, double elapsed);
+                                 uint64_t voxels_total, double elapsed, const std::string& unit = "bricks");
 
  private:
   double elapsed() const;
@@ -42,6 +42,7 @@ class GlobalProgress {
   int rank_ = 0;
   uint64_t total_bricks_, total_voxels_;
   std::string label_;
+  std::string unit_;  // what is counted: "bricks", or e.g. "supervoxels" for a stage's per-object phase
   double interval_;
   int steps_;
   std::chrono::steady_clock::time_point start_;
