@@ -123,12 +123,15 @@ TEST_CASE("many concurrent cleaves of 10k-100k supervoxel bodies: no errors; p50
         const auto r = c.Post("/compute-cleave", text, "application/json");
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s0).count();
         bool ok = r && r->status == 200;
+        size_t n = 0;
         if (ok) {
-          size_t n = 0;
-          for (const auto& [label, list] : json::parse(r->body)["assignments"].items()) n += list.size();
+          const json resp = json::parse(r->body);
+          for (const auto& [label, list] : resp["assignments"].items()) n += list.size();
           ok = n == svs.size();
         }
-        if (!ok) ++errors;
+        if (!ok && errors++ == 0)
+          std::printf("cleave load: first error: body %llu: %zu/%zu assigned, HTTP %d: %.300s\n", (unsigned long long)body, n, svs.size(), r ? r->status : 0,
+                      r ? r->body.c_str() : httplib::to_string(r.error()).c_str());
         std::lock_guard lock(mu);
         latency[svs.size()].push_back(ms);
       }
