@@ -12,8 +12,8 @@
 
 #include "cleave/build.hpp"
 #include "cleave/merge_table.hpp"
+#include "cleave/synthetic.hpp"
 #include "core/files.hpp"
-#include "dvid/labelindex.hpp"
 #include "dvid/labelmap.hpp"
 #include "dvid/repo.hpp"
 #include "labelops.pb.h"
@@ -32,38 +32,22 @@ struct Generated {
   std::map<uint64_t, std::vector<uint64_t>> bodies;  // body -> supervoxels (ascending)
 };
 
-// Bodies of the given sizes: a random tree with local links plus as many extra edges, costs in
-// [0, 1) with 4 decimals (ties happen), supervoxel ids spaced by 3.
+// Synthetic bodies of 10k to 100k supervoxels (cleave/synthetic.hpp).
 Generated& generated() {
   static Generated g = [] {
     Generated g;
     g.dir = test::scratch_dir("cleave-load");
-    std::mt19937_64 rng(11);
     cleave::MergeTableNpyWriter npy(g.dir / "edges.npy");
     std::string mapping = "sv,body\n";
     uint64_t next = 5000000;
     dvidpb::LabelIndices indices;
     for (const size_t n : {10000, 20000, 50000, 100000}) {
-      std::vector<uint64_t> svs(n);
-      for (size_t i = 0; i < n; ++i) svs[i] = next + 3 * i;
+      cleave::SyntheticBody b = cleave::synthetic_body(n, next, n);
       next += 3 * n + 1000;
-      const uint64_t body = svs[0];
-      std::vector<cleave::MergeRow> rows;
-      const auto edge = [&](size_t i, size_t j) {
-        rows.push_back(cleave::MergeRow{svs[i], svs[j], uint32_t(i % 4096), uint32_t(i / 4096), 7, uint32_t(j % 4096), uint32_t(j / 4096), 7,
-                                        float(rng() % 10000) / 10000.0f});
-      };
-      for (size_t i = 1; i < n; ++i) edge(i, i - 1 - rng() % std::min<size_t>(i, 64));
-      for (size_t i = 0; i + 1 < n; ++i) edge(i, std::min(n - 1, i + 1 + rng() % 64));
-      npy.write(rows);
-      for (uint64_t sv : svs) mapping += fmt::format("{},{}\n", sv, body);
-      dvidpb::LabelIndex* li = indices.add_indices();
-      li->set_label(body);
-      for (size_t i = 0; i < n; ++i) {
-        auto& block = (*li->mutable_blocks())[dvid::encode_block_index(int64_t(i / 512 % 32), int64_t(i / 512 / 32), 0)];
-        (*block.mutable_counts())[svs[i]] = 100;
-      }
-      g.bodies[body] = std::move(svs);
+      npy.write(b.edges);
+      for (uint64_t sv : b.svs) mapping += fmt::format("{},{}\n", sv, b.body);
+      *indices.add_indices() = cleave::synthetic_label_index(b);
+      g.bodies[b.body] = std::move(b.svs);
     }
     npy.finish();
     write_text_atomic(g.dir / "mapping.csv", mapping);
