@@ -20,7 +20,8 @@ NodeIndex::NodeIndex(std::span<const uint64_t> ids) {
 BodyGraph gather_body_graph(const CleaveTable& table, uint64_t body, std::vector<uint64_t> svs) {
   BodyGraph g;
   g.svs = std::move(svs);
-  const NodeIndex index(g.svs);
+  g.index = NodeIndex(g.svs);
+  const NodeIndex& index = g.index;
   std::vector<uint8_t> covered(g.svs.size(), 0);  // the supervoxel belongs to a table body already taken
   std::vector<uint64_t> taken;
   const auto take = [&](uint64_t table_body) {

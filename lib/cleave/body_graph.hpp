@@ -17,6 +17,7 @@ namespace dflow::cleave {
 class NodeIndex {
  public:
   static constexpr uint32_t npos = UINT32_MAX;
+  NodeIndex() = default;
   explicit NodeIndex(std::span<const uint64_t> ids);
   uint32_t find(uint64_t id) const {
     size_t h = hash(id) & mask_;
@@ -39,12 +40,13 @@ class NodeIndex {
     x ^= x >> 33;
     return size_t(x);
   }
-  std::vector<Slot> slots_;
+  std::vector<Slot> slots_ = std::vector<Slot>(1);
   size_t mask_ = 0;
 };
 
 struct BodyGraph {
   std::vector<uint64_t> svs;            // node i = svs[i], ascending
+  NodeIndex index;                      // supervoxel id -> node
   std::vector<Edge> edges;              // clean (u < v, unique), costs from the table
   std::vector<const MergeRow*> rows;    // the table row of each edge (its coordinates)
   bool sorted_by_node = true;           // edges in ascending (u, v) order

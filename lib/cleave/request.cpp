@@ -123,7 +123,7 @@ CleaveRequest parse_cleave_request(ojson json, Method default_method, bool need_
       uint64_t label = 0;
       if (!digits_to_uint(key, label) || label == 0 || label > UINT32_MAX)
         throw BadRequest(fmt::format("Seed class '{}' must be a positive integer (0 means unassigned)", key.substr(0, 40)));
-      r.seeds.push_back(SeedClass{uint32_t(label), id_list(value, fmt::format("seeds[\"{}\"]", key))});
+      r.seeds.push_back(SeedClass{key, uint32_t(label), id_list(value, fmt::format("seeds[\"{}\"]", key))});
     }
   }
   r.json = std::move(json);

@@ -30,6 +30,7 @@ class BadRequest : public Error {
 };
 
 struct SeedClass {
+  std::string key;  // as sent ("1", or "01"), echoed in the reply's seeds
   uint32_t label = 0;
   std::vector<uint64_t> svs;  // as sent (may be empty)
 };

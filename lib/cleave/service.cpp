@@ -167,7 +167,7 @@ Reply CleaveService::compute_cleave(std::string_view text) {
   for (const SeedClass& c : req.seeds) {
     std::vector<uint64_t> s = c.svs;
     std::sort(s.begin(), s.end());
-    seeds[std::to_string(c.label)] = std::move(s);
+    seeds[c.key] = std::move(s);
   }
   resp["seeds"] = std::move(seeds);
   if (req.seeds.empty()) return fail_with(412, "Request contained no seeds!");
@@ -193,7 +193,7 @@ Reply CleaveService::compute_cleave(std::string_view text) {
 
   const auto t_cleave = Clock::now();
   BodyGraph g = gather_body_graph(table_, req.body, std::move(svs));
-  const NodeIndex index(g.svs);
+  const NodeIndex& index = g.index;
   json warnings = json::array(), info = json::array();
   if (!req.isolated_groups.empty()) {
     std::vector<uint32_t> group(g.svs.size(), 0);
