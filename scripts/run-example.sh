@@ -78,7 +78,7 @@ read -r cbody cfirst clast <<<"$(awk -F, 'NR > 1 { n[$2]++; if (!($2 in lo)) lo[
 creq="{\"body-id\": $cbody, \"seeds\": {\"1\": [$cfirst], \"2\": [$clast]}, \"server\": \"127.0.0.1\", \"port\": $PORT, \"uuid\": \"$CHILD\", \"segmentation-instance\": \"segmentation\", \"user\": \"run-example\", \"request-number\": 1}"
 creply="$(curl -sf -H 'Content-Type: application/json' -d "$creq" "http://127.0.0.1:$CLEAVE_PORT/compute-cleave")" || die "the cleave request failed (see $cleave/cleave-table.log)"
 say "cleave of body $cbody (seeds $cfirst, $clast): ${creply:0:160}..."
-say "cleave server: http://$(hostname -f 2>/dev/null || hostname):$CLEAVE_PORT (neu3: Settings > Cleave server; table and log in $cleave)$( ((keep)) || echo '; stopped at the end, --keep-dvid keeps it')"
+say "cleave server: http://$(hostname -f 2>/dev/null || hostname):$CLEAVE_PORT (table and log in $cleave)$( ((keep)) || echo '; stopped at the end, --keep-dvid keeps it')"
 
 say "done in $(( $(date +%s) - start )) s. Results:"
 say "  example data:        $EXAMPLE_DIR/example-data (example.n5, mapping.csv, edges.csv)"
