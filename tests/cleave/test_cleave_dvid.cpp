@@ -31,7 +31,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kPort = 18630;
+// Set by tests.cmake (the test DVID port + 30 / + 31).
+const int kPort = std::getenv("DFLOW_CLEAVE_TEST_PORT") ? std::atoi(std::getenv("DFLOW_CLEAVE_TEST_PORT")) : 18630;
 
 int run_li(std::vector<std::string> args) {
   args.insert(args.begin(), "ingest-label-indexes");

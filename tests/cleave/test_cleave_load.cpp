@@ -24,7 +24,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kPort = 18631;
+// Set by tests.cmake (the test DVID port + 30 / + 31).
+const int kPort = std::getenv("DFLOW_CLEAVE_TEST_PORT") ? std::atoi(std::getenv("DFLOW_CLEAVE_TEST_PORT")) : 18630;
 
 struct Generated {
   fs::path dir, table;

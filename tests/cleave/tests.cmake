@@ -4,6 +4,9 @@
 set(_cl ${CMAKE_CURRENT_LIST_DIR})
 dflow_test(test_cleave_units SOURCES ${_cl}/test_cleave_units.cpp DEPS dflow_cleave)
 
+# cleave-server ports: the test DVID's port + 30 and + 31, so checkouts with their own DVID port never clash.
+math(EXPR _cl_port "${DFLOW_TEST_DVID_PORT} + 30")
+math(EXPR _cl_port2 "${DFLOW_TEST_DVID_PORT} + 31")
 set(_cl_env
   "DFLOW_DVID_URL=http://127.0.0.1:${DFLOW_TEST_DVID_PORT}"
   "DFLOW_DVID_DIR=${DFLOW_TEST_DVID_DIR}"
@@ -19,4 +22,5 @@ foreach(t dvid load)
 endforeach()
 add_test(NAME cleave_dvid COMMAND test_cleave_dvid "[example]")
 add_test(NAME cleave_load_fuzz COMMAND test_cleave_load "[load]")
-set_tests_properties(cleave_dvid cleave_load_fuzz PROPERTIES FIXTURES_REQUIRED dvid_server ENVIRONMENT "${_cl_env}" LABELS dvid TIMEOUT 300)
+set_tests_properties(cleave_dvid PROPERTIES FIXTURES_REQUIRED dvid_server ENVIRONMENT "${_cl_env};DFLOW_CLEAVE_TEST_PORT=${_cl_port}" LABELS dvid TIMEOUT 300)
+set_tests_properties(cleave_load_fuzz PROPERTIES FIXTURES_REQUIRED dvid_server ENVIRONMENT "${_cl_env};DFLOW_CLEAVE_TEST_PORT=${_cl_port2}" LABELS dvid TIMEOUT 300)
