@@ -49,7 +49,7 @@ dvid::Client& client_for(const std::string& server, const DvidTimeouts& t) {
 std::string first_line(const std::string& s) {
   std::string l = s.substr(0, s.find('\n'));
   if (l.size() > 200) l = l.substr(0, 200) + "...";
-  return l;
+  return printable(l);
 }
 
 }  // namespace
@@ -91,8 +91,8 @@ std::vector<uint64_t> parse_id_array(std::string_view s, const std::string& what
 }
 
 std::vector<uint64_t> fetch_body_supervoxels(const DvidTarget& t, uint64_t body, const DvidTimeouts& timeouts) {
-  if (!path_safe(t.uuid)) throw DvidError(fmt::format("uuid '{}' is not a DVID node id", t.uuid), 400);
-  if (!path_safe(t.instance)) throw DvidError(fmt::format("segmentation-instance '{}' is not an instance name", t.instance), 400);
+  if (!path_safe(t.uuid)) throw DvidError(fmt::format("uuid '{}' is not a DVID node id", printable(t.uuid.substr(0, 80))), 400);
+  if (!path_safe(t.instance)) throw DvidError(fmt::format("segmentation-instance '{}' is not an instance name", printable(t.instance.substr(0, 80))), 400);
   dvid::Client& c = client_for(t.server, timeouts);
   c.set_default_query("u=" + url_encode(t.user) + "&app=cleave-server");
   const std::string path = fmt::format("/api/node/{}/{}/supervoxels/{}", t.uuid, t.instance, body);

@@ -25,10 +25,11 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// A line quoted in an error: trimmed, cut at 100 characters, control and non-ASCII bytes escaped.
 std::string shorten(std::string_view line) {
   std::string s(trim(line));
   if (s.size() > 100) s = s.substr(0, 97) + "...";
-  return s;
+  return printable(s);
 }
 
 template <typename T>
@@ -67,13 +68,13 @@ MergeRow parse_line(std::string_view line, size_t columns, const std::string& na
     fail("{}:{}: '{}': expected {} columns ({}), got {}", name, line_no, shorten(line), columns,
          columns == 9 ? "id_a,id_b,xa,ya,za,xb,yb,zb,score" : "id_a,id_b,xa,ya,za,xb,yb,zb,score,body", n > 10 ? "more" : std::to_string(n));
   MergeRow r;
-  if (!parse_uint(f[0], r.id_a)) fail("{}:{}: '{}': id_a '{}' is not an unsigned 64-bit integer", name, line_no, shorten(line), f[0]);
-  if (!parse_uint(f[1], r.id_b)) fail("{}:{}: '{}': id_b '{}' is not an unsigned 64-bit integer", name, line_no, shorten(line), f[1]);
+  if (!parse_uint(f[0], r.id_a)) fail("{}:{}: '{}': id_a '{}' is not an unsigned 64-bit integer", name, line_no, shorten(line), printable(f[0]));
+  if (!parse_uint(f[1], r.id_b)) fail("{}:{}: '{}': id_b '{}' is not an unsigned 64-bit integer", name, line_no, shorten(line), printable(f[1]));
   uint32_t* coords[6] = {&r.xa, &r.ya, &r.za, &r.xb, &r.yb, &r.zb};
   for (int k = 0; k < 6; ++k)
     if (!parse_uint(f[2 + k], *coords[k]))
-      fail("{}:{}: '{}': {} '{}' is not an unsigned 32-bit coordinate", name, line_no, shorten(line), kColumns[2 + k], f[2 + k]);
-  if (!parse_score(f[8], r.score)) fail("{}:{}: '{}': score '{}' is not a number", name, line_no, shorten(line), f[8]);
+      fail("{}:{}: '{}': {} '{}' is not an unsigned 32-bit coordinate", name, line_no, shorten(line), kColumns[2 + k], printable(f[2 + k]));
+  if (!parse_score(f[8], r.score)) fail("{}:{}: '{}': score '{}' is not a number", name, line_no, shorten(line), printable(f[8]));
   if (r.id_a == 0 || r.id_b == 0) fail("{}:{}: '{}': supervoxel 0 is background and has no edges", name, line_no, shorten(line));
   return r;
 }

@@ -72,7 +72,7 @@ ojson parse_json_object(std::string_view text) {
   } catch (const nlohmann::json::parse_error& e) {
     std::string what = e.what();
     if (const size_t p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-    throw BadRequest("Request body is not valid JSON: " + what);
+    throw BadRequest("Request body is not valid JSON: " + printable(what));
   }
   if (!j.is_object()) throw BadRequest(fmt::format("Request JSON must be an object, got a {}", j.type_name()));
   return j;
@@ -91,7 +91,7 @@ CleaveRequest parse_cleave_request(ojson json, Method default_method, bool need_
   const uint64_t port = uint_field(field("port"), "port");
   if (port == 0 || port > 65535) throw BadRequest(fmt::format("Request field 'port' must be a TCP port, got {}", port));
   if (server.find_first_of(" /?#@\\") != std::string::npos && !server.starts_with("http://") && !server.starts_with("https://"))
-    throw BadRequest(fmt::format("Request field 'server' must be a host name, got '{}'", server.substr(0, 80)));
+    throw BadRequest(fmt::format("Request field 'server' must be a host name, got '{}'", printable(server.substr(0, 80))));
   r.server = fmt::format("{}:{}", server, port);
   r.uuid = string_field(field("uuid"), "uuid");
   r.instance = string_field(field("segmentation-instance"), "segmentation-instance");
@@ -122,7 +122,7 @@ CleaveRequest parse_cleave_request(ojson json, Method default_method, bool need_
     for (const auto& [key, value] : seeds.items()) {
       uint64_t label = 0;
       if (!digits_to_uint(key, label) || label == 0 || label > UINT32_MAX)
-        throw BadRequest(fmt::format("Seed class '{}' must be a positive integer (0 means unassigned)", key.substr(0, 40)));
+        throw BadRequest(fmt::format("Seed class '{}' must be a positive integer (0 means unassigned)", printable(key.substr(0, 40))));
       r.seeds.push_back(SeedClass{key, uint32_t(label), id_list(value, fmt::format("seeds[\"{}\"]", key))});
     }
   }

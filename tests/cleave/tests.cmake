@@ -24,3 +24,6 @@ add_test(NAME cleave_dvid COMMAND test_cleave_dvid "[example]")
 add_test(NAME cleave_load_fuzz COMMAND test_cleave_load "[load]")
 set_tests_properties(cleave_dvid PROPERTIES FIXTURES_REQUIRED dvid_server ENVIRONMENT "${_cl_env};DFLOW_CLEAVE_TEST_PORT=${_cl_port}" LABELS dvid TIMEOUT 300)
 set_tests_properties(cleave_load_fuzz PROPERTIES FIXTURES_REQUIRED dvid_server ENVIRONMENT "${_cl_env};DFLOW_CLEAVE_TEST_PORT=${_cl_port2}" LABELS dvid TIMEOUT 300)
+# Under ASan + UBSan too (scripts/sanitize.sh): the parsers and algorithms, and the server's request
+# handling through the fuzz (the sanitized cleave-server is the one started).
+list(APPEND DFLOW_SANITIZE_TESTS test_cleave_units cleave_load_fuzz test_cleave_load)
