@@ -44,23 +44,27 @@ uint32_t cost_key(float f) {
 // Edges in ascending (cost, u, v) order: the documented tie-break.
 std::vector<Edge> by_cost(std::span<const Edge> edges, bool sorted_by_node) {
   std::vector<Edge> a(edges.begin(), edges.end());
-  if (!sorted_by_node || !std::is_sorted(a.begin(), a.end(), [](const Edge& x, const Edge& y) { return std::tie(x.u, x.v) < std::tie(y.u, y.v); }))
-    std::sort(a.begin(), a.end(), [](const Edge& x, const Edge& y) { return std::tie(x.u, x.v) < std::tie(y.u, y.v); });
+  const auto by_node = [](const Edge& x, const Edge& y) { return std::tie(x.u, x.v) < std::tie(y.u, y.v); };
+  if (!sorted_by_node || !std::is_sorted(a.begin(), a.end(), by_node)) std::sort(a.begin(), a.end(), by_node);
   if (a.size() < 64) {
     std::stable_sort(a.begin(), a.end(), [](const Edge& x, const Edge& y) { return cost_key(x.cost) < cost_key(y.cost); });
     return a;
   }
-  // Stable LSD radix sort on the 32-bit cost key (4 passes of 8 bits) keeps the (u, v) order of ties.
-  std::vector<Edge> b(a.size());
-  for (int shift = 0; shift < 32; shift += 8) {
+  // Stable LSD radix sort of (cost key, position) pairs on the key, 8 bits a pass, keeps the (u, v)
+  // order of ties; then the edges are gathered in that order.
+  std::vector<uint64_t> k(a.size()), t(a.size());
+  for (size_t i = 0; i < a.size(); ++i) k[i] = uint64_t(cost_key(a[i].cost)) << 32 | i;
+  for (int shift = 32; shift < 64; shift += 8) {
     size_t count[257] = {};
-    for (const Edge& e : a) ++count[((cost_key(e.cost) >> shift) & 0xff) + 1];
-    if (count[1] == a.size() || std::count(std::begin(count) + 1, std::end(count), size_t(0)) == 255) continue;  // one bucket
-    for (int k = 0; k < 256; ++k) count[k + 1] += count[k];
-    for (const Edge& e : a) b[count[(cost_key(e.cost) >> shift) & 0xff]++] = e;
-    a.swap(b);
+    for (uint64_t x : k) ++count[((x >> shift) & 0xff) + 1];
+    if (std::count(std::begin(count) + 1, std::end(count), k.size()) == 1) continue;  // one bucket
+    for (int b = 0; b < 256; ++b) count[b + 1] += count[b];
+    for (uint64_t x : k) t[count[(x >> shift) & 0xff]++] = x;
+    k.swap(t);
   }
-  return a;
+  std::vector<Edge> out(a.size());
+  for (size_t i = 0; i < k.size(); ++i) out[i] = a[uint32_t(k[i])];
+  return out;
 }
 
 std::vector<uint32_t> seeded_mst(size_t n, std::span<const Edge> edges, std::span<const uint32_t> seeds, bool sorted_by_node) {

@@ -29,8 +29,13 @@ BodyGraph gather_body_graph(const CleaveTable& table, uint64_t body, std::vector
     if (rows.empty()) return;
     taken.push_back(table_body);
     if (!g.edges.empty()) g.sorted_by_node = false;  // the rows of two bodies interleave in (u, v)
+    // Rows are in ascending (id_a, id_b) order and the nodes in ascending id order: id_a's node is
+    // found by walking forward, only id_b needs the hash.
+    size_t walk = 0;
     for (const MergeRow& r : rows) {
-      const uint32_t u = index.find(r.id_a), v = index.find(r.id_b);
+      while (walk < g.svs.size() && g.svs[walk] < r.id_a) ++walk;
+      const uint32_t u = walk < g.svs.size() && g.svs[walk] == r.id_a ? uint32_t(walk) : NodeIndex::npos;
+      const uint32_t v = index.find(r.id_b);
       if (u != NodeIndex::npos) covered[u] = 1;
       if (v != NodeIndex::npos) covered[v] = 1;
       if (u == NodeIndex::npos || v == NodeIndex::npos) continue;

@@ -35,6 +35,9 @@ struct DvidTimeouts {
 // The body's supervoxels, ascending, without duplicates.
 std::vector<uint64_t> fetch_body_supervoxels(const DvidTarget& target, uint64_t body, const DvidTimeouts& timeouts);
 
+// Ascending order (radix sort: DVID lists a body's supervoxels in hash order).
+void sort_ids(std::vector<uint64_t>& ids);
+
 // A JSON array of unsigned integers (DVID's /supervoxels answer) without building a JSON tree;
 // anything else is an error naming `what`.
 std::vector<uint64_t> parse_id_array(std::string_view text, const std::string& what);

@@ -324,3 +324,15 @@ TEST_CASE("external sort: any record type, same stream in memory and spilled") {
   CHECK(same);
   CHECK(i == want.size());
 }
+
+TEST_CASE("sort_ids: the radix sort of a body's supervoxels equals std::sort") {
+  std::mt19937_64 rng(9);
+  for (const size_t n : {size_t(0), size_t(10), size_t(300), size_t(100000)}) {
+    std::vector<uint64_t> ids(n);
+    for (size_t i = 0; i < n; ++i) ids[i] = i % 3 ? rng() : 7000000 + rng() % 300000;  // wide and clustered ids
+    auto want = ids;
+    std::sort(want.begin(), want.end());
+    sort_ids(ids);
+    CHECK(ids == want);
+  }
+}
