@@ -68,7 +68,9 @@ HttpServer::HttpServer(CleaveService& service, const CleaveTable& table, Request
     : impl_(std::make_unique<Impl>()) {
   auto& s = impl_->server;
   const int threads = std::max(o.threads, 1);
-  // httplib owns the queue it gets from this factory (its API takes a raw pointer).
+  // The workers: httplib's own task queue (the project has no thread pool; core/parallel.hpp is
+  // fork-join), sized here instead of httplib's default of max(8, cores - 1). httplib owns the queue
+  // it gets from this factory (its API takes a raw pointer).
   s.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
   s.set_payload_max_length(o.max_body_bytes);
   s.set_keep_alive_max_count(100000);
@@ -98,7 +100,7 @@ HttpServer::HttpServer(CleaveService& service, const CleaveTable& table, Request
   s.Get("/primary-uuid", route("/primary-uuid", [&service](const httplib::Request&) { return service.primary_uuid(); }));
   s.Post("/primary-uuid", route("/primary-uuid", [&service](const httplib::Request& req) { return service.set_primary_uuid(req.body); }));
   s.Post("/set-default-params", route("/set-default-params", [&service](const httplib::Request& req) {
-           return service.set_default_method(req.has_param("method") ? req.get_param_value("method") : "seeded-mst");
+           return service.set_default_method(req.has_param("method") ? req.get_param_value("method") : std::string());
          }));
   s.Get("/health", route("/health", [&stats, &table](const httplib::Request&) {
           nlohmann::json j{{"status", "ok"}, {"uptime-seconds", stats.uptime_seconds()}, {"table", table.path().string()},

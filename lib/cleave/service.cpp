@@ -331,6 +331,10 @@ Reply CleaveService::set_primary_uuid(std::string_view text) {
 }
 
 Reply CleaveService::set_default_method(const std::string& method) {
+  if (method.empty()) {  // no ?method=: report the current default, as the reference
+    std::lock_guard lock(mu_);
+    return Reply{200, "application/json", dump(json{{"method", method_name(options_.default_method)}})};
+  }
   const auto m = parse_method(method);
   if (!m) return Reply{400, "application/json", dump(json{{"errors", {"Invalid cleave method name: " + shorten(method, 80)}}})};
   std::lock_guard lock(mu_);

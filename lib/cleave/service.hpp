@@ -41,7 +41,7 @@ class CleaveService {
   Reply debug(std::string_view request);
   Reply primary_uuid();
   Reply set_primary_uuid(std::string_view request);
-  Reply set_default_method(const std::string& method);
+  Reply set_default_method(const std::string& method);  // empty: unchanged
 
  private:
   const CleaveTable& table_;

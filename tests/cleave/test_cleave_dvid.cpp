@@ -316,6 +316,13 @@ TEST_CASE("status codes: 400, 412, 404, 502, 504; OPTIONS, primary-uuid, debug, 
   const auto dbg = test::http(kPort, "POST", "/debug", "{\"seeds\": {\"2\": [3, 1]}, \"body-id\": 5}");
   CHECK(json::parse(dbg.body) == json{{"body-id", 5}, {"seeds", {{"2", {1, 3}}}}, {"user", "unknown"}});
   CHECK(json::parse(test::http(kPort, "GET", "/health").body)["status"] == "ok");
+  // /set-default-params?method=echo-seeds (the reference's test_server.py), then back.
+  CHECK(json::parse(test::http(kPort, "POST", "/set-default-params?method=echo-seeds").body)["method"] == "echo-seeds");
+  const json echoed = json::parse(post(e.request(body, {{"1", {svs.front()}}})).body);
+  CHECK(echoed["assignments"]["1"] == json{svs.front()});
+  CHECK(json::parse(test::http(kPort, "POST", "/set-default-params").body)["method"] == "echo-seeds");
+  CHECK(test::http(kPort, "POST", "/set-default-params?method=magic").status == 400);
+  CHECK(json::parse(test::http(kPort, "POST", "/set-default-params?method=seeded-mst").body)["method"] == "seeded-mst");
   const auto page = test::http(kPort, "GET", "/");
   CHECK(page.status == 200);
   CHECK(page.body.find("/compute-cleave") != std::string::npos);
