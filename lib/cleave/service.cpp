@@ -107,12 +107,14 @@ std::vector<std::string> describe_pieces(const BodyGraph& g, const std::vector<u
       return a->svs.size() != b->svs.size() ? a->svs.size() > b->svs.size() : a->svs.front() < b->svs.front();
     });
     std::string text = fmt::format("Seed {} is in {} disconnected pieces:", label, ps.size());
-    for (size_t k = 0; k < ps.size(); ++k) {
+    constexpr size_t kMaxPieces = 20;  // a class scattered over thousands of pieces must not flood the reply
+    for (size_t k = 0; k < ps.size() && k < kMaxPieces; ++k) {
       const Piece& p = *ps[k];
       text += fmt::format(" piece {}: {} supervoxel{} {}, {}{}", k + 1, p.svs.size(), p.svs.size() == 1 ? "" : "s", py_list(p.svs, 100),
                           p.has_point ? fmt::format("at [x,y,z] [{}, {}, {}]", p.x, p.y, p.z) : std::string("no edge to locate it"),
-                          k + 1 < ps.size() ? ";" : "");
+                          k + 1 < std::min(ps.size(), kMaxPieces) ? ";" : "");
     }
+    if (ps.size() > kMaxPieces) text += fmt::format(" (and {} smaller pieces)", ps.size() - kMaxPieces);
     out.push_back(std::move(text));
   }
   return out;
