@@ -71,6 +71,23 @@ svlist="$(tail -n +2 "$svmeshes/sv-meshes-supervoxels.csv" | cut -d, -f1 | paste
 held_sv="$(curl -sf -X GET --data-binary "[$svlist]" "http://$SERVER/api/node/$UUID/segmentation_sv_meshes/exists" | grep -o true | wc -l)"
 held_body="$(curl -sf "http://$SERVER/api/node/$CHILD/segmentation_meshes/keys" | grep -o '\.ngmesh"' | wc -l)"
 
+# Step 5: the cleave server (workflows/05-cleave-server) on the example's edges and mapping, asked one
+# real cleave (two seeds in the largest body) as neu3 asks it; stopped at the end unless --keep-dvid.
+CLEAVE_PORT="${DFLOW_CLEAVE_PORT:-5555}"
+while (echo >"/dev/tcp/127.0.0.1/$CLEAVE_PORT") 2>/dev/null; do CLEAVE_PORT=$((CLEAVE_PORT + 1)); done  # in use: the next one
+cleave="$EXAMPLE_DIR/05-cleave-server"
+[ -f "$cleave/cleave-server.pid" ] && kill "$(cat "$cleave/cleave-server.pid")" 2>/dev/null || true
+DVID_SERVER="http://$SERVER" DVID_UUID="$CHILD" CLEAVE_PORT="$CLEAVE_PORT" bash "$DFLOW_ROOT/workflows/05-cleave-server/launch_cleave_server.sh" \
+  "$cleave" "$EXAMPLE_DIR/example-data/edges.csv" "$EXAMPLE_DIR/example-data/mapping.csv" --background >&2 || die "the cleave server did not start"
+stop_cleave() { ((keep)) || kill "$(cat "$cleave/cleave-server.pid")" 2>/dev/null || true; }
+trap 'stop_cleave; stop_dvid' EXIT
+read -r cbody cfirst clast <<<"$(awk -F, 'NR > 1 { n[$2]++; if (!($2 in lo)) lo[$2] = $1; hi[$2] = $1 } END { for (b in n) print n[b], b, lo[b], hi[b] }' \
+  "$EXAMPLE_DIR/example-data/mapping.csv" | sort -n | tail -1 | cut -d' ' -f2-)"
+creq="{\"body-id\": $cbody, \"seeds\": {\"1\": [$cfirst], \"2\": [$clast]}, \"server\": \"127.0.0.1\", \"port\": $PORT, \"uuid\": \"$CHILD\", \"segmentation-instance\": \"segmentation\", \"user\": \"run-example\", \"request-number\": 1}"
+creply="$(curl -sf -H 'Content-Type: application/json' -d "$creq" "http://127.0.0.1:$CLEAVE_PORT/compute-cleave")" || die "the cleave request failed (see $cleave/cleave-table.log)"
+say "cleave of body $cbody (seeds $cfirst, $clast): ${creply:0:160}..."
+say "cleave server: http://$(hostname -f 2>/dev/null || hostname):$CLEAVE_PORT (table and log in $cleave)$( ((keep)) || echo '; stopped at the end, --keep-dvid keeps it')"
+
 say "done in $(( $(date +%s) - start )) s. Results:"
 say "  example data:        $EXAMPLE_DIR/example-data (example.n5, mapping.csv, edges.csv)"
 say "  survey:              $survey/survey.json, block-statistics.csv, output.log"

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <thread>
 
+#include "core/cli_values.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "dvid/client.hpp"
@@ -54,38 +55,6 @@ appends each POST /mappings to its log); label indexes are replaced by DVID, so 
 Progress lines (rows/s, bodies/s, ETA) every 10 s. last_mod_user is $USER, last_mod_app "dvidflow".
 )";
 
-uint64_t parse_uint(const std::string& opt, const std::string& s) {
-  try {
-    size_t used = 0;
-    const unsigned long long v = std::stoull(s, &used);
-    if (used == s.size() && !s.empty() && s[0] != '-') return v;
-  } catch (const std::exception&) {
-  }
-  fail("{} {}: expected a non-negative integer", opt, s);
-}
-
-uint64_t parse_size(const std::string& opt, const std::string& s) {
-  size_t used = 0;
-  double v = 0;
-  try {
-    v = std::stod(s, &used);
-  } catch (const std::exception&) {
-    fail("{} {}: expected a size such as 512M or 2G", opt, s);
-  }
-  std::string unit = s.substr(used);
-  for (auto& c : unit) c = char(std::toupper(static_cast<unsigned char>(c)));
-  if (unit.ends_with("IB")) unit.resize(unit.size() - 2);
-  else if (unit.ends_with("B")) unit.resize(unit.size() - 1);
-  double mult = 1;
-  if (unit == "K") mult = 1024.0;
-  else if (unit == "M") mult = 1024.0 * 1024;
-  else if (unit == "G") mult = 1024.0 * 1024 * 1024;
-  else if (unit == "T") mult = 1024.0 * 1024 * 1024 * 1024;
-  else if (!unit.empty()) fail("{} {}: unknown unit '{}' (use K, M, G or T)", opt, s, unit);
-  if (!(v > 0)) fail("{} {}: must be positive", opt, s);
-  return uint64_t(std::llround(v * mult));
-}
-
 }  // namespace
 
 int ingest_label_indexes_main(int argc, char** argv) {
@@ -124,14 +93,14 @@ int ingest_label_indexes_main(int argc, char** argv) {
       } else if (a == "--operation") {
         o.operation = parse_operation(value());
       } else if (a == "--batch-size") {
-        o.batch_rows = parse_uint(a, value());
+        o.batch_rows = parse_uint_option(a, value());
         if (o.batch_rows == 0) fail("--batch-size must be positive");
       } else if (a == "--threads") {
-        o.threads = int(std::clamp<uint64_t>(parse_uint(a, value()), 1, 256));
+        o.threads = int(std::clamp<uint64_t>(parse_uint_option(a, value()), 1, 256));
       } else if (a == "--last-mutid") {
-        last_mutid = parse_uint(a, value());
+        last_mutid = parse_uint_option(a, value());
       } else if (a == "--memory-budget") {
-        o.memory_budget = parse_size(a, value());
+        o.memory_budget = parse_size_option(a, value());
       } else if (a == "--work-dir") {
         o.work_dir = value();
       } else if (a == "--dry-run") {

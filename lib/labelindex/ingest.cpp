@@ -16,7 +16,7 @@
 #include "core/log.hpp"
 #include "dvid/labelindex.hpp"
 #include "labelindex/mapping.hpp"
-#include "labelindex/parallel.hpp"
+#include "core/parallel.hpp"
 #include "labelindex/progress_log.hpp"
 #include "labelindex/stats_input.hpp"
 #include "labelops.pb.h"

@@ -194,6 +194,7 @@ NpyHeader parse_npy_header(std::span<const std::byte> head, const std::string& n
         f.size = ftype.size() >= 3 ? std::atoi(ftype.c_str() + 2) : 0;
         if (f.size <= 0) fail("{}: cannot size field '{}' of type '{}'", name, printable(fname), printable(ftype));
       }
+      f.type = ftype;
       f.offset = h.itemsize;
       h.itemsize += f.size;
       h.fields.push_back(f);

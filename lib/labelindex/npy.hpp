@@ -21,6 +21,7 @@ struct NpyField {
   int size = 0;         // bytes
   bool big_endian = false;
   size_t offset = 0;    // within one item
+  std::string type;     // the type string of a structured field as written ('<u8', '<f4', ...)
 };
 
 struct NpyHeader {

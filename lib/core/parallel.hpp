@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-namespace dflow::labelindex {
+namespace dflow {
 
 template <typename Fn>
 void parallel_ranges(size_t n, int threads, Fn&& fn) {
@@ -35,4 +35,4 @@ void parallel_ranges(size_t n, int threads, Fn&& fn) {
   if (error) std::rethrow_exception(error);
 }
 
-}  // namespace dflow::labelindex
+}  // namespace dflow
