@@ -12,3 +12,5 @@ dflow_test(test_launchflow SOURCES ${_launch}/test_launchflow.cpp DEPS dflow_lau
 add_dependencies(test_launchflow launchflow dflow-selftest-stage)
 set_tests_properties(test_launchflow PROPERTIES TIMEOUT 300 LABELS mpi
   ENVIRONMENT "DFLOW_LAUNCHFLOW=$<TARGET_FILE:launchflow>;DFLOW_ENABLE_SELFTEST=1;DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp")
+
+dflow_test(test_cluster_units SOURCES ${_launch}/test_cluster_units.cpp DEPS dflow_launch dflow_config)
