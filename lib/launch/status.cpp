@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -69,8 +70,12 @@ std::string status_text(const fs::path& exec_dir, double now) {
     const mpi::PhaseRecord& p = latest[name];
     const auto bricks = mpi::read_brick_records(exec_dir, name, p.start);
     uint64_t voxels = 0;
-    for (const auto& b : bricks) voxels += b.voxels;
-    const uint64_t done = p.plan_bricks - p.todo_bricks + bricks.size();
+    std::set<uint64_t> ids;
+    for (const auto& b : bricks) {
+      voxels += b.voxels;
+      ids.insert(b.brick);
+    }
+    const uint64_t done = std::min(p.plan_bricks, p.plan_bricks - p.todo_bricks + ids.size());
     const double end = p.end > 0 ? p.end : now;
     const double elapsed = std::max(0.0, end - p.start);
     const double rate = elapsed > 0 ? double(voxels) / elapsed : 0;
@@ -80,7 +85,7 @@ std::string status_text(const fs::path& exec_dir, double now) {
     else if (rate > 0) eta = format_duration(double(p.todo_voxels - std::min(voxels, p.todo_voxels)) / rate);
     out += fmt::format("  phase {} ({}, {} ranks): {}/{} bricks ({:.1f}%), {} in this run, {:.1f} Mvox/s, elapsed {}, ETA {}\n",
                        name, state, p.ranks, done, p.plan_bricks, p.plan_bricks ? 100.0 * double(done) / double(p.plan_bricks) : 100.0,
-                       bricks.size(), rate / 1e6, format_duration(elapsed), eta);
+                       ids.size(), rate / 1e6, format_duration(elapsed), eta);
   }
   if (!order.empty()) {
     // Per-rank view of the current (last started) phase: who lags behind the others.

@@ -14,3 +14,10 @@ set_tests_properties(test_launchflow PROPERTIES TIMEOUT 300 LABELS mpi
   ENVIRONMENT "DFLOW_LAUNCHFLOW=$<TARGET_FILE:launchflow>;DFLOW_ENABLE_SELFTEST=1;DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp")
 
 dflow_test(test_cluster_units SOURCES ${_launch}/test_cluster_units.cpp DEPS dflow_launch dflow_config)
+
+# launchflow as on a cluster (test_cluster.cpp): two hosts inside an LSF job through a stand-in
+# blaunch, and jobs stopped mid-stage then resumed; runs survey-volume on the example volume.
+dflow_test(test_cluster SOURCES ${_launch}/test_cluster.cpp DEPS dflow_launch)
+add_dependencies(test_cluster launchflow survey-volume make-example)
+set_tests_properties(test_cluster PROPERTIES TIMEOUT 600 LABELS mpi PROCESSORS 2
+  ENVIRONMENT "DFLOW_LAUNCHFLOW=$<TARGET_FILE:launchflow>;DFLOW_MAKE_EXAMPLE=$<TARGET_FILE:make-example>;DFLOW_BLAUNCH_STANDIN=${_launch}/blaunch-standin.sh;DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp")
