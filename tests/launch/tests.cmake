@@ -21,3 +21,11 @@ dflow_test(test_cluster SOURCES ${_launch}/test_cluster.cpp DEPS dflow_launch)
 add_dependencies(test_cluster launchflow survey-volume make-example)
 set_tests_properties(test_cluster PROPERTIES TIMEOUT 600 LABELS mpi PROCESSORS 2
   ENVIRONMENT "DFLOW_LAUNCHFLOW=$<TARGET_FILE:launchflow>;DFLOW_MAKE_EXAMPLE=$<TARGET_FILE:make-example>;DFLOW_BLAUNCH_STANDIN=${_launch}/blaunch-standin.sh;DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp")
+
+# A stage under a real Slurm controller and node started by the test (slurm_submit.sh): sbatch via
+# launchflow --submit, the walltime warning and resume, more ranks than slots. Needs root.
+set(DFLOW_TEST_SLURM_PORT 18930 CACHE STRING "slurmctld port of the test cluster (slurmd: +1)")
+add_test(NAME slurm_submit
+         COMMAND bash ${_launch}/slurm_submit.sh ${CMAKE_BINARY_DIR}/test-tmp/slurm-submit ${CMAKE_BINARY_DIR}/bin
+                 ${DFLOW_TEST_SLURM_PORT} ${PROJECT_SOURCE_DIR}/scripts/slurm-local.sh)
+set_tests_properties(slurm_submit PROPERTIES LABELS "mpi;slurm" TIMEOUT 300 PROCESSORS 2 RUN_SERIAL TRUE)
