@@ -55,20 +55,31 @@ UUID="$(sed -n 's/.*"uuid": *"\([0-9a-f]*\)".*/\1/p' "$dvidsetup/dvid-setup.json
 [ -n "$UUID" ] || die "dvid-setup wrote no working uuid (see $dvidsetup/output.log)"
 say "DVID node for ingestion: $UUID"
 
+# Step 3a: supervoxels with their pyramid and block statistics, verified, and their label indexes.
 seg="$(run_workflow 03a-ingest-supervoxels "$ranks" "server=http://$SERVER" "uuid=$UUID")"
 "$BIN/ingest-supervoxels" --config "$seg/full-workflow-config.yaml" --exec-dir "$seg" --verify >&2 \
   || die "verification of the supervoxel ingestion failed (see above)"
 export DVID_SERVER="http://$SERVER" DVID_UUID="$UUID" DFLOW_BIN_DIR="$BIN"
-bash "$DFLOW_ROOT/workflows/03b-ingest-label-indexes/ingest-sv-indices.sh" "$seg" >&2
-bash "$DFLOW_ROOT/workflows/03b-ingest-label-indexes/ingest-agglo-indices.sh" "$seg" "$EXAMPLE_DIR/example-data/mapping.csv" >&2
-CHILD="$(cat "$seg/agglo-uuid")"
+bash "$DFLOW_ROOT/workflows/03a-ingest-supervoxels/ingest-sv-indices.sh" "$seg" >&2
 
+# Step 4: commit "Ingested supervoxels", load the agglomeration into a child, commit it "Ingested
+# agglomeration mapping/indexes", open the node for proofreading ("Open for proofreading").
+bash "$DFLOW_ROOT/workflows/04-load-agglomeration/ingest-agglo-indices.sh" "$seg" "$EXAMPLE_DIR/example-data/mapping.csv" >&2
+AGGLO_UUID="$(cat "$seg/agglo-uuid")"
+PROOF_UUID="$(cat "$seg/proofreading-uuid")"
+
+# Every stage's uuids and a neuroglancer view of the proofreading node (DVID's own data source).
+layers="{\"type\":\"segmentation\",\"source\":\"dvid://http://$SERVER/$PROOF_UUID/segmentation\",\"name\":\"segmentation\"}"
+NG_LINK="https://neuroglancer-demo.appspot.com/#!$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \
+  "{\"layers\":[$layers],\"layout\":\"4panel\"}")"
 say "done in $(( $(date +%s) - start )) s. Results:"
 say "  example data:        $EXAMPLE_DIR/example-data (example.n5, mapping.csv, edges.csv)"
 say "  survey:              $survey/survey.json, block-statistics.csv, output.log"
 say "  grayscale pyramid:   $gray/grayscale-precomputed (neuroglancer precomputed, jpeg)"
 say "  supervoxels:         $seg (block-statistics.h5, ingest-supervoxels.json, output.log)"
 say "  DVID setup:          $dvidsetup/dvid-setup.json (repo, instances, committed root, child)"
-say "  DVID:                node $UUID: labelmap 'segmentation' (supervoxels, label indexes, every scale)"
-say "                       child $CHILD: agglomeration (mapping + body label indexes)"
+say "  DVID uuids:          $UUID  supervoxels + label indexes, committed \"Ingested supervoxels\""
+say "                       $AGGLO_UUID  agglomeration, committed \"Ingested agglomeration mapping/indexes\""
+say "                       $PROOF_UUID  open for proofreading"
+say "  neuroglancer:        $NG_LINK"
 if ((keep)); then say "  DVID (still running): http://$SERVER  (stop: scripts/dvid-server.sh stop $EXAMPLE_DIR/dvid)"; fi
