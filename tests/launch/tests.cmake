@@ -29,3 +29,7 @@ add_test(NAME slurm_submit
          COMMAND bash ${_launch}/slurm_submit.sh ${CMAKE_BINARY_DIR}/test-tmp/slurm-submit ${CMAKE_BINARY_DIR}/bin
                  ${DFLOW_TEST_SLURM_PORT} ${PROJECT_SOURCE_DIR}/scripts/slurm-local.sh)
 set_tests_properties(slurm_submit PROPERTIES LABELS "mpi;slurm" TIMEOUT 300 PROCESSORS 2 RUN_SERIAL TRUE)
+
+# report.html opened in headless Chromium: what Chart.js drew must match the journal (report_check.sh).
+add_test(NAME launchflow_report_chart COMMAND bash ${_launch}/report_check.sh ${CMAKE_BINARY_DIR}/test-tmp/report-check ${CMAKE_BINARY_DIR}/bin)
+set_tests_properties(launchflow_report_chart PROPERTIES LABELS "mpi;neuroglancer" TIMEOUT 300 PROCESSORS 2 RESOURCE_LOCK chromium)
