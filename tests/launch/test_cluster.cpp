@@ -256,3 +256,49 @@ TEST_CASE("a job stopped mid-stage resumes in the same execution directory with 
     CHECK(journaled(x) == 18);
   }
 }
+
+TEST_CASE("--submit to LSF: job.lsf in the execution directory, given to bsub on stdin") {
+  const fs::path root = test::scratch_dir("cluster-bsub");
+  survey_template(root);
+  // cluster-type lsf and scheduler options, as one template serving both schedulers would have.
+  std::string yaml = read_text(root / "tmpl" / "workflow.yaml");
+  yaml += "cluster-type: lsf\nscheduler: {project: flyem, queue: short, walltime: \"01:00\", slots-per-host: 16}\n";
+  fs::permissions(root / "tmpl" / "workflow.yaml", fs::perms::owner_write, fs::perm_options::add);
+  write_text_atomic(root / "tmpl" / "workflow.yaml", yaml);
+  // A stand-in bsub (LSF cannot be installed here): keeps what it reads on stdin, answers as bsub does.
+  fs::create_directories(root / "lsf-bin");
+  write_text_atomic(root / "lsf-bin" / "bsub",
+                    "#!/bin/sh\n[ $# -eq 0 ] || { echo \"unexpected arguments: $*\" >&2; exit 1; }\n"
+                    "cat > \"$DFLOW_BSUB_STDIN\"\necho 'Job <31337> is submitted to queue <short>.'\n");
+  fs::permissions(root / "lsf-bin" / "bsub", fs::perms::owner_all);
+  const std::vector<std::string> env =
+      with(kNoJob, {"PATH=" + (root / "lsf-bin").string() + ":" + env_or_fail("PATH"),
+                    "DFLOW_BSUB_STDIN=" + (root / "bsub-stdin").string()});
+
+  const Run dry = launchflow({"--submit", "--dry-run", "-n", "32", "tmpl"}, root, env);
+  CHECK(dry.status == 0);
+  CHECK(dry.out.find("#BSUB -n 32\n#BSUB -R \"span[ptile=16]\"\n#BSUB -W 01:00\n") != std::string::npos);
+  CHECK(exec_dirs(root).empty());
+  CHECK(!fs::exists(root / "bsub-stdin"));
+
+  const Run r = launchflow({"--submit", "-n", "32", "tmpl"}, root, env);
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  const auto dirs = exec_dirs(root);
+  REQUIRE(dirs.size() == 1);
+  const fs::path x = dirs[0];
+  CHECK(r.out == "Submitted LSF job 31337: 32 ranks\nExecution directory: " + x.string() + "\nFollow it: tail -f " +
+                     (x / "output.log").string() + "   or   launchflow --status " + x.string() + "\n");
+  CHECK(read_text(x / "job-id") == "31337\n");
+  const std::string script = read_text(x / "job.lsf");
+  CHECK(read_text(root / "bsub-stdin") == script);
+  for (const std::string& line : std::vector<std::string>{"#BSUB -J dvidflow-tmpl", "#BSUB -n 32", "#BSUB -R \"span[ptile=16]\"", "#BSUB -W 01:00",
+                                  "#BSUB -P flyem", "#BSUB -q short", "#BSUB -cwd " + x.string(),
+                                  "#BSUB -o " + x.string() + "/job-%J.log", "#BSUB -wa USR2 -wt 5",
+                                  "exec " + launchflow_path() + " -n 32 --resume " + x.string()})
+    CHECK(script.find("\n" + line + "\n") != std::string::npos);
+  CHECK(fs::exists(x / "full-workflow-config.yaml"));
+  CHECK(!fs::exists(x / "output.log"));  // the job has not run
+  const Run st = launchflow({"--status", x.string()}, root, kNoJob);
+  CHECK(st.out.find("  job: lsf 31337\n  state: not started (queued, or never run)\n") != std::string::npos);
+}
