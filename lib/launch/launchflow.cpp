@@ -209,7 +209,10 @@ int dry_run_stage(const Prepared& p, const Options& o, int ranks, const fs::path
   if (!::mkdtemp(tmpl.data())) fail("cannot create a temporary directory: {}", std::strerror(errno));
   const fs::path tmp = tmpl;
   write_text_atomic(tmp / "full-workflow-config.yaml", full_config_text(p));
-  MpirunPlan plan = plan_for(p, o, Allocation{}, n, exec_dir);
+  // Stages resolve relative paths against --exec-dir; one that does not exist yet cannot be walked
+  // through ("dir/../data"), so its sibling, the template, stands in (it has no journal either).
+  const fs::path plan_dir = fs::is_directory(exec_dir) ? exec_dir : fs::absolute(p.template_dir).lexically_normal();
+  MpirunPlan plan = plan_for(p, o, Allocation{}, n, plan_dir);
   plan.cores = 0;            // always --oversubscribe: the processes only plan
   plan.extra_args.clear();   // --mpirun-args are for the run's placement
   plan.config = tmp / "full-workflow-config.yaml";
@@ -218,11 +221,11 @@ int dry_run_stage(const Prepared& p, const Options& o, int ranks, const fs::path
   std::cout << fmt::format("# The stage's own plan ({} --dry-run at {} ranks{}):\n", p.stage.filename().string(), n,
                            n < ranks ? fmt::format(", not {}: per-rank figures scale with bricks per rank", ranks) : "")
             << std::flush;
-  // Relative paths resolve as in the run: the execution directory is a sibling of the template.
-  const fs::path cwd = fs::is_directory(exec_dir) ? exec_dir : fs::absolute(p.template_dir);
+  for (const auto& kv : p.wc.config["environment-variables"])
+    ::setenv(kv.first.Scalar().c_str(), kv.second.Scalar().c_str(), 1);
   ChildStatus st;
   try {
-    st = run_teed(cmd, cwd, -1, "dry-run");
+    st = run_teed(cmd, plan_dir, -1, "dry-run");
   } catch (...) {
     fs::remove_all(tmp);
     throw;
