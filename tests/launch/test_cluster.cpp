@@ -146,8 +146,9 @@ TEST_CASE("inside an LSF job on two hosts: ranks through blaunch, output identic
       "PATH=" + (root / "lsf-bin").string() + ":" + env_or_fail("PATH"),
       "DFLOW_BLAUNCH_LOG=" + (root / "blaunch.log").string(),
       // Both "hosts" are this machine: Open MPI's shared-memory segments of the two daemons would
-      // share names, so ranks talk over TCP as on real separate hosts.
-      "OMPI_MCA_btl=self,tcp"});
+      // share names, so ranks talk over TCP as on real separate hosts (over loopback, which Open
+      // MPI leaves out by default, so no other interface is needed).
+      "OMPI_MCA_btl=self,tcp", "OMPI_MCA_btl_tcp_if_include=lo"});
 
   SECTION("-n defaults to the job's slots; remote ranks start through blaunch") {
     const Run r = launchflow({"tmpl"}, root, job);
