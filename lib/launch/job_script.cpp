@@ -1,12 +1,21 @@
 #include "launch/job_script.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <regex>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "launch/command.hpp"
 #include "launch/job_templates.hpp"
+
+extern char** environ;
 
 namespace dflow::launch {
 
@@ -84,6 +93,42 @@ SubmitCommand submit_command(Scheduler s, const std::filesystem::path& script) {
   // LSF reads #BSUB lines only from a script given on stdin (as flyemflows' use-stdin).
   if (s == Scheduler::lsf) return {{"bsub"}, script};
   return {{"sbatch", script.string()}, {}};
+}
+
+std::pair<int, std::string> run_submit(const SubmitCommand& cmd) {
+  const std::vector<std::string>& argv = cmd.argv;
+  const std::filesystem::path& stdin_file = cmd.stdin_file;
+  int pipe_fd[2];
+  if (::pipe2(pipe_fd, O_CLOEXEC) != 0) fail("cannot create a pipe: {}", std::strerror(errno));
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  if (!stdin_file.empty()) posix_spawn_file_actions_addopen(&fa, 0, stdin_file.c_str(), O_RDONLY, 0);
+  else posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, pipe_fd[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, pipe_fd[1], 2);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(pipe_fd[1]);
+  if (rc != 0) {
+    ::close(pipe_fd[0]);
+    fail("cannot run {}: {}", argv[0], std::strerror(rc));
+  }
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(pipe_fd[0], buf, sizeof buf)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    out.append(buf, size_t(n));
+  }
+  ::close(pipe_fd[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
 }
 
 std::optional<std::string> parse_job_id(Scheduler s, const std::string& output) {

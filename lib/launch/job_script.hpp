@@ -34,6 +34,9 @@ struct SubmitCommand {
   std::filesystem::path stdin_file;
 };
 SubmitCommand submit_command(Scheduler s, const std::filesystem::path& script);
+// Runs the submission (bsub/sbatch found on PATH); returns its exit status and stdout+stderr.
+// Throws Error if it cannot be started.
+std::pair<int, std::string> run_submit(const SubmitCommand& cmd);
 // "Job <123> is submitted to queue <normal>." / "Submitted batch job 123" -> "123".
 std::optional<std::string> parse_job_id(Scheduler s, const std::string& output);
 

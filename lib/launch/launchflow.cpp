@@ -9,8 +9,6 @@
 #include <cstring>
 
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config/schema.hpp"
@@ -27,8 +25,6 @@
 #include "mpi/stop_request.hpp"
 #include "launch/options.hpp"
 #include "launch/tee.hpp"
-
-extern char** environ;
 
 namespace dflow::launch {
 
@@ -163,41 +159,6 @@ std::string where_ranks_run(const Allocation& alloc, int ranks) {
   return fmt::format("{} rank{} in {}", ranks, ranks == 1 ? "" : "s", alloc.describe());
 }
 
-// Runs `argv` with stdin from `stdin_file` (if any); returns its exit status and stdout+stderr.
-std::pair<int, std::string> run_captured(const std::vector<std::string>& argv, const fs::path& stdin_file) {
-  int pipe_fd[2];
-  if (::pipe2(pipe_fd, O_CLOEXEC) != 0) fail("cannot create a pipe: {}", std::strerror(errno));
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  if (!stdin_file.empty()) posix_spawn_file_actions_addopen(&fa, 0, stdin_file.c_str(), O_RDONLY, 0);
-  else posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, pipe_fd[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, pipe_fd[1], 2);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  ::close(pipe_fd[1]);
-  if (rc != 0) {
-    ::close(pipe_fd[0]);
-    fail("cannot run {}: {}", argv[0], std::strerror(rc));
-  }
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(pipe_fd[0], buf, sizeof buf)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    out.append(buf, size_t(n));
-  }
-  ::close(pipe_fd[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
-
 // The stage's own dry run (bricks, bricks per rank, memory per rank, requests, output sizes), planned
 // for `ranks` ranks: run here under mpirun with the config in a temporary file. Above kMaxDryRanks
 // the plan is made for that many (it scales linearly per rank) rather than start hundreds of
@@ -267,7 +228,7 @@ int submit(const Prepared& p, const Options& o, int ranks, std::time_t now) {
   write_text_atomic(script, job_script(req));
   fs::permissions(script, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add);
   const SubmitCommand cmd = submit_command(req.scheduler, script);
-  const auto [status, output] = run_captured(cmd.argv, cmd.stdin_file);
+  const auto [status, output] = run_submit(cmd);
   const auto id = parse_job_id(req.scheduler, output);
   if (status != 0 || !id)
     fail("{} did not accept {} (exit status {}): {}", cmd.argv[0], script.string(), status, output);
@@ -279,38 +240,16 @@ int submit(const Prepared& p, const Options& o, int ranks, std::time_t now) {
   return 0;
 }
 
-// Timings of the phases this run went through, then the report beside output.log.
+// Timings of the phases this run went through, then the report beside output.log; neither may
+// change the run's outcome.
 void report_phases(const fs::path& exec_dir, double run_start, double run_end) {
-  std::vector<mpi::PhaseRecord> phases;
   try {
-    phases = mpi::read_phases(exec_dir);
+    if (const std::string line = phase_timings(exec_dir, run_start, run_end); !line.empty()) {
+      log::info("{}", line);
+      log::info("report: {}", write_report(exec_dir).string());
+    }
   } catch (const Error& e) {
-    log::warn("no phase timings: {}", e.what());
-    return;
-  }
-  std::erase_if(phases, [&](const mpi::PhaseRecord& r) { return r.start + 1e-3 < run_start; });
-  if (phases.empty()) return;
-  std::string line = fmt::format("timings: start-up {:.1f} s", phases.front().start - run_start);
-  double in_phases = 0;
-  for (const auto& r : phases) {
-    const double end = r.end > 0 ? r.end : run_end;
-    const auto bricks = mpi::read_brick_records(exec_dir, r.phase, r.start);
-    uint64_t voxels = 0;
-    for (const auto& b : bricks) voxels += b.voxels;
-    line += fmt::format(" | {} {:.1f} s ({} bricks, {:.1f} Mvox/s{})", r.phase, end - r.start, bricks.size(),
-                        end > r.start ? double(voxels) / (end - r.start) / 1e6 : 0.0,
-                        r.status == "done" ? "" : r.status.empty() ? ", did not finish" : ", " + r.status);
-    in_phases += end - r.start;
-  }
-  line += fmt::format(" | other {:.1f} s | total {:.1f} s", std::max(0.0, run_end - run_start - in_phases -
-                                                                            (phases.front().start - run_start)),
-                      run_end - run_start);
-  log::info("{}", line);
-  try {
-    const fs::path html = write_report(exec_dir);
-    log::info("report: {}", html.string());
-  } catch (const Error& e) {
-    log::warn("no report.html: {}", e.what());
+    log::warn("no phase timings or report.html: {}", e.what());
   }
 }
 

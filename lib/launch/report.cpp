@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -82,6 +83,27 @@ std::string report_data_json(const fs::path& exec_dir) {
     data["phases"].push_back(std::move(j));
   }
   return data.dump();
+}
+
+std::string phase_timings(const fs::path& exec_dir, double run_start, double run_end) {
+  std::vector<mpi::PhaseRecord> phases = mpi::read_phases(exec_dir);
+  std::erase_if(phases, [&](const mpi::PhaseRecord& r) { return r.start + 1e-3 < run_start; });
+  if (phases.empty()) return "";
+  const double startup = phases.front().start - run_start;
+  std::string line = fmt::format("timings: start-up {:.1f} s", startup);
+  double in_phases = 0;
+  for (const auto& r : phases) {
+    const double end = r.end > 0 ? r.end : run_end;
+    const auto bricks = mpi::read_brick_records(exec_dir, r.phase, r.start);
+    uint64_t voxels = 0;
+    for (const auto& b : bricks) voxels += b.voxels;
+    line += fmt::format(" | {} {:.1f} s ({} bricks, {:.1f} Mvox/s{})", r.phase, end - r.start, bricks.size(),
+                        end > r.start ? double(voxels) / (end - r.start) / 1e6 : 0.0,
+                        r.status == "done" ? "" : r.status.empty() ? ", did not finish" : ", " + r.status);
+    in_phases += end - r.start;
+  }
+  return line + fmt::format(" | other {:.1f} s | total {:.1f} s", std::max(0.0, run_end - run_start - in_phases - startup),
+                            run_end - run_start);
 }
 
 fs::path write_report(const fs::path& exec_dir) {

@@ -13,6 +13,10 @@ namespace dflow::launch {
 // todo_bricks, bricks, voxels, seconds, throughput: [[t, Mvox/s]...], per_rank: [{rank, bricks,
 // busy_seconds}...]}]}; t in seconds since the first phase run started.
 std::string report_data_json(const std::filesystem::path& exec_dir);
+// The end-of-run line of the phases that started at or after `run_start` (unix time):
+//   "timings: start-up 0.5 s | survey-volume 9.3 s (18 bricks, 41.2 Mvox/s) | other 0.1 s | total 9.9 s"
+// or "" if no phase ran.
+std::string phase_timings(const std::filesystem::path& exec_dir, double run_start, double run_end);
 // Writes <exec_dir>/report.html (atomically) and returns its path. Throws Error if there are no records.
 std::filesystem::path write_report(const std::filesystem::path& exec_dir);
 
