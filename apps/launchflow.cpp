@@ -1,4 +1,4 @@
-// launchflow [-n N] [--dry-run] [--mpirun-args "..."] [--submit mpirun|lsf] TEMPLATE_DIR
+// launchflow [-n N] [--dry-run] [--submit] [--mpirun-args "..."] TEMPLATE_DIR | --resume EXEC_DIR | --status EXEC_DIR
 // Everything lives in lib/launch (see launchflow.hpp); `launchflow --help` documents it.
 #include <string>
 #include <vector>

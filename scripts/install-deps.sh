@@ -10,6 +10,9 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler catch2
   libcpp-httplib-dev libdraco-dev libmeshoptimizer-dev
   chromium
+  # A real one-machine Slurm for the cluster tests (scripts/slurm-local.sh): controller, node
+  # daemon, clients and munge, without slurm-wlm's optional plugin packages.
+  slurmctld slurmd slurm-client munge
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

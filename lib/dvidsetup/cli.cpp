@@ -93,7 +93,8 @@ Creates a data instance; settings are sent as JSON strings, as DVID requires.
        {"--setting", "--tags", "--sync"}},
       {"commit", R"(usage: dvid-setup commit --server URL --uuid UUID --note TEXT
 
-Commits (locks) the node and prints its uuid.
+Commits (locks) the node and prints its uuid. A node committed already is left as it is (with a
+warning), so a workflow script re-run after an interruption goes on.
 )",
        {"--server", "--uuid", "--note", "--admin-token-file"},
        {}},
@@ -245,7 +246,13 @@ int create_instance(const Parsed& p, const Command& cmd) {
 
 int commit_cmd(const Parsed& p, const Command& cmd) {
   auto c = client_for(p, cmd);
-  std::cout << dvid::commit(c, need(p, cmd, "--uuid"), need(p, cmd, "--note")) << "\n";
+  const std::string uuid = need(p, cmd, "--uuid"), note = need(p, cmd, "--note");
+  if (dvid::node_locked(c, uuid)) {
+    log::warn("node {} is committed already; not committing it again (note \"{}\" not recorded)", uuid, note);
+    std::cout << uuid << "\n";
+    return 0;
+  }
+  std::cout << dvid::commit(c, uuid, note) << "\n";
   return 0;
 }
 

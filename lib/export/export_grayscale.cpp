@@ -166,6 +166,14 @@ std::string export_grayscale(MPI_Comm comm, const ExportSource& source, const Ex
     for (size_t k = 0; k < passes.size(); ++k) text += fmt::format("\n  pass {}: {}", k, describe(passes[k], nranks));
     text += fmt::format("\n  estimated memory per rank: {} (budget {})", mpi::human_bytes(double(peak)),
                         mpi::human_bytes(double(settings.memory_budget)));
+    // Output sizes: every scale's written box in the output's units (chunks, shards or DVID blocks);
+    // JPEG shrinks the raw bytes by a data-dependent factor.
+    for (int scale = 0; scale <= settings.max_scale; ++scale) {
+      const LevelGrid g = sink->grid(scale);
+      const Box units{floor_div(g.write_box.lo - g.origin, g.unit), ceil_div(g.write_box.hi - g.origin, g.unit)};
+      text += fmt::format("\n  output scale {}: {} voxels, {} units of {} ({} raw)", scale, g.write_box, units.volume(),
+                          g.unit, mpi::human_bytes(double(g.write_box.volume())));
+    }
     if (peak > settings.memory_budget)
       text += " -- above the budget: the output's units (shards or chunks) are larger than the budget allows";
     log::info("{}{}", settings.dry_run ? "dry run, nothing is read or written\n" : "", text);

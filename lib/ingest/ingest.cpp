@@ -214,12 +214,21 @@ void dry_run(MPI_Comm comm, const Header& h, const std::vector<Pass>& passes, co
                                  "output {}/api/node/{}/{}{}; scales 0..{}\n",
                                  h.describe, dtype_name(h.dtype), h.box, h.box.volume(), s.output.server, s.output.uuid,
                                  s.output.instance, h.will_create ? " (would be created)" : "", h.top_scale);
+  // DVID traffic of the bricks still to do, batched exactly as the posting threads batch them.
+  uint64_t requests = 0, blocks = 0;
   for (const Pass& p : passes) {
     const mpi::BrickPlan plan = mpi::plan_bricks(scaled_box(h.box, p.source_scale), p.brick_shape, kBlockShape);
     const auto done = mpi::read_journals(s.exec_dir, p.stage, signature(plan, p, h, s));
     std::vector<mpi::Brick> todo;
     for (const mpi::Brick& b : plan.bricks)
       if (!std::binary_search(done.begin(), done.end(), b.id)) todo.push_back(b);
+    for (const mpi::Brick& b : todo)
+      for (int scale = first_written_scale(p, s.skip_scale0_write); scale <= p.top_scale; ++scale) {
+        const Vec3 f = Vec3::fill(int64_t(1) << (scale - p.source_scale));
+        const auto in = blocks_in(Box{floor_div(b.box.lo, f), ceil_div(b.box.hi, f)}, scaled_box(h.box, scale));
+        blocks += in.size();
+        requests += split_batches(in, s.batch_blocks, s.concurrency).size();
+      }
     // Per voxel of a brick: the uint64 brick itself, a read buffer (input dtype), the lower scales (1/7).
     const double working = (p.source_scale == 0 ? double(dtype_size(h.dtype)) : 8.0) + 8.0 / 7.0;
     const auto sum = mpi::summarize_plan(plan, todo, nranks, 8, working);
@@ -234,6 +243,14 @@ void dry_run(MPI_Comm comm, const Header& h, const std::vector<Pass>& passes, co
                       "block buffers (worst case {})",
                       s.concurrency, s.batch_blocks, s.gzip_level, mpi::human_bytes(double(s.concurrency) * (2 << 20)),
                       mpi::human_bytes(double(s.concurrency) * ((2 << 20) + double(s.batch_blocks) * 2.4 * (1 << 20))));
+  // 64^3 uint64 labels are 2 MiB; DVID's compressed, gzip'd blocks of real segmentation are far
+  // smaller (its four 64^3 fixtures: 8.5 to 29 KiB), which bounds what is sent and stored.
+  text += fmt::format("\nDVID: at most {} blocks in about {} POST /ingest-supervoxels requests (all-zero blocks are {}; "
+                      "the volume's first and last scale-0 blocks go through POST /blocks); {} of labels before "
+                      "encoding, about {} to {} sent and stored at DVID's 8.5-29 KiB per compressed block",
+                      blocks, requests, s.write_empty_blocks ? "posted too" : "skipped, so fewer in practice",
+                      mpi::human_bytes(double(blocks) * 64 * 64 * 64 * 8), mpi::human_bytes(double(blocks) * 8.5 * 1024),
+                      mpi::human_bytes(double(blocks) * 29 * 1024));
   log::info("{}", text);
 }
 

@@ -84,7 +84,16 @@ int physical_cores() {
 
 std::vector<std::string> mpirun_command(const MpirunPlan& plan) {
   std::vector<std::string> cmd = {plan.mpirun, "-np", std::to_string(plan.ranks)};
-  if (plan.ranks > plan.cores) cmd.push_back("--oversubscribe");
+  switch (plan.allocation.scheduler) {
+    case Scheduler::none:
+      if (plan.ranks > plan.cores) cmd.push_back("--oversubscribe");
+      break;
+    case Scheduler::lsf:
+      cmd.insert(cmd.end(), {"--hostfile", plan.hostfile.string(), "--mca", "plm", "rsh", "--mca", "plm_rsh_agent",
+                             plan.rsh_agent.string()});
+      break;
+    case Scheduler::slurm: break;
+  }
   if (plan.root) cmd.push_back("--allow-run-as-root");
   for (const auto& name : plan.env_names) {
     cmd.push_back("-x");
@@ -97,6 +106,16 @@ std::vector<std::string> mpirun_command(const MpirunPlan& plan) {
   cmd.push_back("--exec-dir");
   cmd.push_back(plan.exec_dir.string());
   return cmd;
+}
+
+void check_ranks_fit(const Allocation& a, int ranks, const std::string& relaunch) {
+  if (a.scheduler == Scheduler::none || ranks <= a.slots()) return;
+  const std::string ask = a.scheduler == Scheduler::lsf
+                              ? fmt::format("bsub -n {0} launchflow -n {0} {1} (-R \"span[ptile=K]\" for K slots per host)", ranks, relaunch)
+                              : fmt::format("sbatch -n {0} --wrap \"launchflow -n {0} {1}\"", ranks, relaunch);
+  fail("-n {}: more ranks than the {} slots of {}; ranks are never oversubscribed inside an allocation. Ask {} for "
+       "{} slots: {}, or let launchflow submit it: launchflow --submit -n {} {}",
+       ranks, a.slots(), a.describe(), scheduler_name(a.scheduler), ranks, ask, ranks, relaunch);
 }
 
 fs::path find_program(const std::string& name) {

@@ -18,14 +18,22 @@ namespace dflow::launch {
 namespace {
 
 volatile sig_atomic_t g_child = 0;
-volatile sig_atomic_t g_forwarded = 0;  // last signal forwarded, reported (not async-safe) by the loop
+volatile sig_atomic_t g_forwarded = 0;  // last signal received, reported (not async-safe) by the loop
+volatile sig_atomic_t g_sent = 0;       // what the child got for it
+volatile sig_atomic_t g_terminations = 0;
 
 void forward_signal(int sig) {
-  if (g_child > 0) ::kill(g_child, sig);
+  // The first request to terminate becomes the walltime warning: ranks finish their brick.
+  const int earlier = g_terminations;
+  if (sig != SIGUSR2) g_terminations = earlier + 1;
+  const int send = sig == SIGUSR2 || earlier == 0 ? SIGUSR2 : sig;
+  if (g_child > 0) ::kill(g_child, send);
   g_forwarded = sig;
+  g_sent = send;
 }
 
-constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP};
+constexpr int kForwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR2};
+constexpr int kNumForwarded = sizeof kForwarded / sizeof kForwarded[0];
 
 void write_all(int fd, std::string_view s) {
   while (!s.empty()) {
@@ -102,7 +110,7 @@ std::string tee_line(std::string_view line, bool from_stderr, std::string_view s
 }
 
 ChildStatus run_teed(const std::vector<std::string>& argv, const std::filesystem::path& cwd, int log_fd,
-                     std::string_view source) {
+                     std::string_view source, std::string_view stop_note) {
   int out_pipe[2], err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) fail("cannot create a pipe: {}", std::strerror(errno));
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) fail("cannot create a pipe: {}", std::strerror(errno));
@@ -115,8 +123,9 @@ ChildStatus run_teed(const std::vector<std::string>& argv, const std::filesystem
   struct sigaction sa {};
   sa.sa_handler = forward_signal;
   sigemptyset(&sa.sa_mask);
-  struct sigaction saved[3];
-  for (int i = 0; i < 3; ++i) ::sigaction(kForwarded[i], &sa, &saved[i]);
+  struct sigaction saved[kNumForwarded];
+  for (int i = 0; i < kNumForwarded; ++i) ::sigaction(kForwarded[i], &sa, &saved[i]);
+  g_terminations = 0;
   ::signal(SIGPIPE, SIG_IGN);
 
   const pid_t parent = ::getpid();
@@ -147,8 +156,14 @@ ChildStatus run_teed(const std::vector<std::string>& argv, const std::filesystem
     const int ready = ::poll(fds, n, -1);
     if (const int sig = g_forwarded) {
       g_forwarded = 0;
-      log::warn("Received signal {} ({}); forwarded to {} (pid {})", sig, ::strsignal(sig),
-                std::filesystem::path(argv[0]).filename().string(), pid);
+      const std::string child = std::filesystem::path(argv[0]).filename().string();
+      if (g_sent == SIGUSR2 && sig != SIGUSR2)
+        log::warn("Received signal {} ({}); sent SIGUSR2 to {} (pid {}): every rank stops after its current brick "
+                  "(signal again to stop at once){}{}",
+                  sig, ::strsignal(sig), child, pid, stop_note.empty() ? "" : "; ", stop_note);
+      else
+        log::warn("Received signal {} ({}); forwarded to {} (pid {}){}{}", sig, ::strsignal(sig), child, pid,
+                  stop_note.empty() ? "" : "; ", stop_note);
     }
     if (ready < 0) {
       if (errno == EINTR) continue;
@@ -175,7 +190,7 @@ ChildStatus run_teed(const std::vector<std::string>& argv, const std::filesystem
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   g_child = 0;
-  for (int i = 0; i < 3; ++i) ::sigaction(kForwarded[i], &saved[i], nullptr);
+  for (int i = 0; i < kNumForwarded; ++i) ::sigaction(kForwarded[i], &saved[i], nullptr);
   ChildStatus result;
   if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
   else result.exit_code = WEXITSTATUS(status);

@@ -21,10 +21,13 @@ struct ChildStatus {
 std::string tee_line(std::string_view line, bool from_stderr, std::string_view source);
 
 // Runs argv[0] (a path) with `argv` in `cwd`, stdin from /dev/null, in its own process group, and
-// tees its stdout and stderr to ours and to `log_fd` until it exits. SIGINT, SIGTERM and SIGHUP sent
-// to us meanwhile are forwarded to the child (mpirun passes them on to the ranks); if we die, the
+// tees its stdout and stderr to ours and to `log_fd` until it exits. Signals sent to us meanwhile:
+// the first SIGINT, SIGTERM, SIGHUP, and every SIGUSR2, reach the child as SIGUSR2 (mpirun passes
+// it on to every rank, which then stops after its current brick: mpi/stop_request.hpp); a second
+// SIGINT/SIGTERM/SIGHUP is forwarded as itself (mpirun then kills the ranks). Each is logged with
+// `stop_note` (how to resume), as a SIGKILL may follow before we can say more. If we die, the
 // child gets SIGTERM. Throws Error if the child cannot be started.
 ChildStatus run_teed(const std::vector<std::string>& argv, const std::filesystem::path& cwd, int log_fd,
-                     std::string_view source);
+                     std::string_view source, std::string_view stop_note = {});
 
 }  // namespace dflow::launch

@@ -1,8 +1,10 @@
 #include "mpi/brick_runner.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -13,6 +15,8 @@
 #include "mpi/journal.hpp"
 #include "mpi/mpi_env.hpp"
 #include "mpi/progress.hpp"
+#include "mpi/run_log.hpp"
+#include "mpi/stop_request.hpp"
 
 namespace dflow::mpi {
 
@@ -20,20 +24,28 @@ std::filesystem::path brick_result_path(const std::filesystem::path& exec_dir, c
   return exec_dir / "bricks" / stage / fmt::format("{}.bin", id);
 }
 
-int64_t fail_after_bricks_hook() {
-  const char* v = std::getenv("DFLOW_FAIL_AFTER_BRICKS");
-  if (!v || !*v) return -1;
+namespace {
+
+int64_t env_count(const char* name, int64_t unset) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return unset;
   char* end = nullptr;
   const long long n = std::strtoll(v, &end, 10);
-  if (*end != '\0' || n < 0) fail("DFLOW_FAIL_AFTER_BRICKS={}: not a non-negative integer", v);
+  if (*end != '\0' || n < 0) fail("{}={}: not a non-negative integer", name, v);
   return n;
 }
+
+}  // namespace
+
+int64_t fail_after_bricks_hook() { return env_count("DFLOW_FAIL_AFTER_BRICKS", -1); }
+int64_t brick_delay_ms_hook() { return env_count("DFLOW_BRICK_DELAY_MS", 0); }
 
 BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOptions& opt, const BrickFn& fn) {
   int rank = 0, nranks = 1;
   check(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank");
   check(MPI_Comm_size(comm, &nranks), "MPI_Comm_size");
   const int64_t fail_after = fail_after_bricks_hook();
+  const int64_t delay_ms = brick_delay_ms_hook();
 
   Journal journal(comm, opt.exec_dir, opt.stage, opt.signature);
   // A brick journaled as done whose result file is gone (a crash on a file system that lost the
@@ -67,24 +79,51 @@ BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOp
     log::info("{}: {} bricks to process on {} ranks", opt.stage, todo.size(), nranks);
   }
 
-  const std::vector<uint64_t> mine = assign_bricks(todo, rank, nranks);
+  const std::vector<std::vector<uint64_t>> all = assign_all(todo, nranks);
+  const std::vector<uint64_t>& mine = all[size_t(rank)];
+  RunLog timing(opt.exec_dir, opt.stage, rank);
+  if (rank == 0) {
+    std::vector<uint64_t> counts;
+    for (const auto& a : all) counts.push_back(a.size());
+    timing.start(nranks, plan.bricks.size(), todo.size(), todo_voxels, counts);
+  }
   std::vector<Blob> local;
   local.reserve(mine.size());
   GlobalProgress progress(comm, todo.size(), todo_voxels, opt.stage, opt.progress_interval);
   int64_t done_here = 0;
   for (uint64_t id : mine) {
+    if (const int sig = stop_signal()) {
+      log::warn("{}: {} received: starting no new brick ({} of this rank's {} done, {} abandoned)", opt.stage,
+                signal_name(sig),
+                done_here, mine.size(), mine.size() - size_t(done_here));
+      break;
+    }
     if (fail_after >= 0 && done_here >= fail_after)
       fail("{}: DFLOW_FAIL_AFTER_BRICKS={}: simulated failure after {} bricks (test hook)", opt.stage, fail_after,
            done_here);
     const Brick& b = plan.bricks[id];
+    const auto t0 = std::chrono::steady_clock::now();
+    if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     Blob blob{id, fn(b)};
     write_file_durable(brick_result_path(opt.exec_dir, opt.stage, id), blob.data);
     journal.record(id);
+    timing.brick(id, uint64_t(b.voxels()), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     local.push_back(std::move(blob));
     progress.brick_done(uint64_t(b.voxels()));
     ++done_here;
   }
+  // Collective: whether any rank stopped early decides for all (each then throws, none waits).
+  const uint64_t stop = allreduce_max(comm, done_here < int64_t(mine.size()) ? uint64_t(stop_signal()) : 0);
   out.processed = progress.finish().first;
+  if (stop) {
+    if (rank == 0) timing.end("interrupted", out.processed);
+    throw StopRequested(fmt::format(
+        "{}: interrupted by {} after {} of {} bricks ({} in this run); the journal holds every finished brick: run "
+        "the stage again in {} to resume",
+        opt.stage, signal_name(int(stop)),
+        out.skipped + out.processed, plan.bricks.size(), out.processed, opt.exec_dir.string()));
+  }
+  if (rank == 0) timing.end("done", out.processed);
 
   std::vector<Blob> gathered = gather_blobs(comm, local, 0);
   if (rank != 0) return out;

@@ -8,8 +8,13 @@
 // result file. A resumed run gathers its own results with MPI_Gatherv and rank 0 reads the earlier
 // ones from those files, so the final result list is identical to an uninterrupted run's.
 //
-// Test hook: with DFLOW_FAIL_AFTER_BRICKS=N in the environment, a rank that has journaled N bricks
+// Stopping (mpi/stop_request.hpp): a rank asked to stop by a signal starts no new brick; once every
+// rank has left its loop, all throw StopRequested together (the journal holds every finished brick).
+// Every finished brick is also timed in <exec-dir>/progress/ (mpi/run_log.hpp) for launchflow.
+//
+// Test hooks: with DFLOW_FAIL_AFTER_BRICKS=N in the environment, a rank that has journaled N bricks
 // in this run throws instead of starting its next one (simulates a crash; the tests resume from it).
+// DFLOW_BRICK_DELAY_MS=M makes every brick take M ms longer (lets tests signal a run mid-stage).
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -43,7 +48,8 @@ BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOp
 
 std::filesystem::path brick_result_path(const std::filesystem::path& exec_dir, const std::string& stage, uint64_t id);
 
-// Value of DFLOW_FAIL_AFTER_BRICKS, or -1 if unset.
+// Value of DFLOW_FAIL_AFTER_BRICKS (DFLOW_BRICK_DELAY_MS), or -1 (0) if unset.
 int64_t fail_after_bricks_hook();
+int64_t brick_delay_ms_hook();
 
 }  // namespace dflow::mpi

@@ -1,6 +1,7 @@
 #include "mpi/mpi_env.hpp"
 
 #include <exception>
+#include <cstdlib>
 #include <malloc.h>
 #include <string>
 
@@ -8,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "mpi/stop_request.hpp"
 
 namespace dflow::mpi {
 
@@ -17,6 +19,11 @@ Env::Env(int& argc, char**& argv) {
   // zeroing again; keeping them in the heap lets the next brick reuse the memory.
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // Our only one-sided MPI is GlobalProgress' three counters. Open MPI 4.1 picks osc/rdma, whose
+  // MPI_Win_allocate fails between hosts joined only by TCP (no RDMA BTL): MPI_ERR_WIN on some ranks,
+  // seen with two hosts under LSF. osc/sm (one host) and osc/pt2pt (any BTL) always work, and three
+  // counters need no RDMA. A user's own OMPI_MCA_osc still wins.
+  ::setenv("OMPI_MCA_osc", "sm,pt2pt", 0);
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) {
@@ -35,6 +42,7 @@ Env::Env(int& argc, char**& argv) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
   log::set_source(fmt::format("rank {}", rank_));
+  install_stop_handlers();
 }
 
 Env::~Env() {
@@ -57,6 +65,10 @@ int run(int& argc, char**& argv, const std::function<int(Env&)>& body) {
   Env env(argc, argv);
   try {
     return body(env);
+  } catch (const StopRequested& e) {
+    // Every rank agreed to stop (collectively), so all can finalize normally.
+    if (env.root()) log::warn("{}", e.what());
+    return kInterruptedCode;
   } catch (const std::exception& e) {
     log::error("{}", e.what());
   } catch (...) {

@@ -7,7 +7,8 @@
 //
 // run() initializes MPI (MPI_THREAD_FUNNELED: worker threads may exist, only the main thread calls
 // MPI), names the log source "rank N", and turns an exception on ANY rank into one error line plus
-// MPI_Abort, so a failure on one rank never leaves the others waiting forever in a collective.
+// MPI_Abort, so a failure on one rank never leaves the others waiting forever in a collective. A
+// stage asked to stop (mpi/stop_request.hpp: SIGUSR2, SIGTERM, SIGINT) ends with kInterruptedCode.
 #include <functional>
 
 #include <mpi.h>

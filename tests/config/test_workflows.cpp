@@ -64,8 +64,11 @@ TEST_CASE("workflow.yaml errors name the file and the key path") {
         "tmpl/workflow.yaml: survey.brick-shape[2]: expected an integer, got \"four\"");
   CHECK(error_of("workflow-name: survey-volume\ninput: {hdf5: {path: a, dataset: b}, zarr: {path: a, dataset: s0}}\n") ==
         "tmpl/workflow.yaml: input: exactly one of n5, zarr, hdf5, slice-files, precomputed is required (found zarr and hdf5)");
-  CHECK(error_of("workflow-name: survey-volume\ncluster-type: slurm\ninput: {n5: {path: a, dataset: s0}}\n") ==
-        "tmpl/workflow.yaml: cluster-type: expected one of mpirun, lsf, got \"slurm\"");
+  CHECK(error_of("workflow-name: survey-volume\ncluster-type: sge\ninput: {n5: {path: a, dataset: s0}}\n") ==
+        "tmpl/workflow.yaml: cluster-type: expected one of mpirun, lsf, slurm, got \"sge\"");
+  CHECK(error_of("workflow-name: survey-volume\ninput: {n5: {path: a, dataset: s0}}\nscheduler: {slots: 4}\n") ==
+        "tmpl/workflow.yaml: scheduler.slots: unknown key (allowed: job-name, project, queue, walltime, "
+        "memory-per-slot-mib, slots-per-host, warning-seconds, extra-directives)");
   CHECK(error_of("workflow-name: survey-volume\ninput: {n5: {path: a, dataset: s0}}\nsurvey: {kind: labels}\n") ==
         "tmpl/workflow.yaml: survey.kind: expected one of auto, grayscale, segmentation, got \"labels\"");
   CHECK(error_of("input: {}\n") == "tmpl/workflow.yaml: workflow-name: required value is missing");

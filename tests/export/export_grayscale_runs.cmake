@@ -93,7 +93,8 @@ if(PART STREQUAL "precomputed")
   set(exec ${CMAKE_MATCH_1})
   run_checked(COMMAND ${MPIRUN} --allow-run-as-root --oversubscribe -n 2 ${STAGE} --config ${exec}/full-workflow-config.yaml
                       --exec-dir ${WORK}/dry --dry-run OUT dry)
-  if(NOT dry MATCHES "dry run, nothing is read or written" OR EXISTS ${WORK}/dry/export-grayscale.json)
+  if(NOT dry MATCHES "dry run, nothing is read or written" OR EXISTS ${WORK}/dry/export-grayscale.json
+     OR NOT dry MATCHES "output scale 0: [^\n]* voxels, [1-9][0-9]* units of \\[[0-9,]+\\] \\([0-9.]+ [KMG]?i?B raw\\)")
     message(FATAL_ERROR "unexpected dry run:\n${dry}")
   endif()
   file(READ ${exec}/export-grayscale.json summary)

@@ -359,7 +359,7 @@ TEST_CASE("resume against DVID: a run that failed after some mapping batches nev
   CHECK(listed == want);
 }
 
-TEST_CASE("workflow scripts: ingest-sv-indices.sh, then ingest-agglo-indices.sh on a child version") {
+TEST_CASE("workflow scripts: 03a ingest-sv-indices.sh, then 04 ingest-agglo-indices.sh between the seed's commits") {
   const char* exe = std::getenv("DFLOW_INGEST_LABEL_INDEXES");
   const char* wf = std::getenv("DFLOW_WORKFLOWS");
   REQUIRE(exe);
@@ -372,11 +372,12 @@ TEST_CASE("workflow scripts: ingest-sv-indices.sh, then ingest-agglo-indices.sh 
   r.ingest_voxels(load_segmentation(e));
   const std::string env = fmt::format("DFLOW_BIN_DIR='{}' DVID_SERVER='{}' DVID_UUID='{}' DVID_INSTANCE='{}' ",
                                       fs::path(exe).parent_path().string(), dvid_url(), r.uuid, r.instance);
-  const fs::path scripts = fs::path(wf) / "03b-ingest-label-indexes";
-  REQUIRE(std::system((env + "bash '" + (scripts / "ingest-sv-indices.sh").string() + "' '" + exec_dir.string() + "'").c_str()) == 0);
+  const fs::path sv_script = fs::path(wf) / "03a-ingest-supervoxels" / "ingest-sv-indices.sh";
+  const fs::path agglo_script = fs::path(wf) / "04-load-agglomeration" / "ingest-agglo-indices.sh";
+  REQUIRE(std::system((env + "bash '" + sv_script.string() + "' '" + exec_dir.string() + "'").c_str()) == 0);
   const auto& [sv0, info0] = *e["supervoxels"].items().begin();
   check_label(r, r.uuid, std::stoull(sv0), sv_blocks(std::stoull(sv0), info0), info0["voxels"]);
-  REQUIRE(std::system((env + "bash '" + (scripts / "ingest-agglo-indices.sh").string() + "' '" + exec_dir.string() + "' '" +
+  REQUIRE(std::system((env + "bash '" + agglo_script.string() + "' '" + exec_dir.string() + "' '" +
                        (data / "mapping.csv").string() + "'").c_str()) == 0);
   const std::string child = [&] {
     std::ifstream in(exec_dir / "agglo-uuid");
@@ -386,9 +387,38 @@ TEST_CASE("workflow scripts: ingest-sv-indices.sh, then ingest-agglo-indices.sh 
   }();
   REQUIRE(!child.empty());
   CHECK(child != r.uuid);
+  // The seed's commits: the supervoxel node and the agglomeration node are locked with its notes,
+  // and a child is open for proofreading.
+  const auto read_uuid = [&](const char* file) {
+    std::ifstream in(exec_dir / file);
+    std::string u;
+    in >> u;
+    return u;
+  };
+  const std::string proof = read_uuid("proofreading-uuid");
+  REQUIRE(!proof.empty());
+  const auto note_of = [&](const std::string& node) {
+    const auto resp = r.client.request("GET", "/api/node/" + node + "/note", {});
+    REQUIRE(resp.status == 200);
+    return json::parse(resp.body).value("note", std::string("(no note)"));
+  };
+  CHECK(dvid::node_locked(r.client, r.uuid));
+  CHECK(dvid::node_locked(r.client, child));
+  CHECK_FALSE(dvid::node_locked(r.client, proof));
+  CHECK(note_of(r.uuid) == "Ingested supervoxels");
+  CHECK(note_of(child) == "Ingested agglomeration mapping/indexes");
+  CHECK(note_of(proof) == "Open for proofreading");
+  // The proofreading node sees the agglomeration.
+  const auto& [body0, binfo0] = *e["bodies"].items().begin();
+  check_label(r, proof, std::stoull(body0), binfo0["blocks"], binfo0["voxels"]);
   for (const auto& [body, info] : e["bodies"].items()) check_label(r, child, std::stoull(body), info["blocks"], info["voxels"]);
   for (const auto& t : e["tombstones"]) CHECK_FALSE(r.get(child, fmt::format("index/{}", t.get<uint64_t>())).has_value());
+  // Run again: nothing left to do.
+  CHECK(std::system((env + "bash '" + agglo_script.string() + "' '" + exec_dir.string() + "' '" +
+                     (data / "mapping.csv").string() + "' | grep -q 'already done'").c_str()) == 0);
   // A failing run (bad mapping) makes the script fail too.
-  CHECK(std::system((env + "bash '" + (scripts / "ingest-agglo-indices.sh").string() + "' '" + exec_dir.string() + "' '" +
+  fs::remove(exec_dir / "proofreading-uuid");
+  fs::remove(exec_dir / "agglo-uuid");
+  CHECK(std::system((env + "bash '" + agglo_script.string() + "' '" + exec_dir.string() + "' '" +
                      (data / "bad-sv0.csv").string() + "' 2>/dev/null").c_str()) != 0);
 }

@@ -16,3 +16,5 @@ set_tests_properties(test_label_indexes PROPERTIES FIXTURES_REQUIRED golden_labe
 dflow_test(test_label_indexes_dvid SOURCES ${_li}/test_label_indexes_dvid.cpp DEPS dflow_labelindex dflow_codec)
 set_tests_properties(test_label_indexes_dvid PROPERTIES FIXTURES_REQUIRED "dvid_server;golden_label_indexes" LABELS dvid
   ENVIRONMENT "DFLOW_DVID_URL=http://127.0.0.1:${DFLOW_TEST_DVID_PORT};DFLOW_DVID_DIR=${DFLOW_TEST_DVID_DIR};DFLOW_LABELINDEX_DATA=${_li_data};DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp;DFLOW_INGEST_LABEL_INDEXES=$<TARGET_FILE:ingest-label-indexes>;DFLOW_WORKFLOWS=${PROJECT_SOURCE_DIR}/workflows")
+# The workflow scripts run these programs (and 04's also dvid-setup) from the same directory.
+add_dependencies(test_label_indexes_dvid ingest-label-indexes dvid-setup)

@@ -28,16 +28,23 @@ int main(int argc, char** argv) {
   int status = 0;
   try {
     std::string config_path, exec_dir;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    bool dry_run = false;
+    for (int i = 1; i < argc; ++i) {
       const std::string a = argv[i];
-      if (a == "--config") config_path = argv[i + 1];
-      else if (a == "--exec-dir") exec_dir = argv[i + 1];
+      if (a == "--dry-run") dry_run = true;
+      else if (a == "--config" && i + 1 < argc) config_path = argv[++i];
+      else if (a == "--exec-dir" && i + 1 < argc) exec_dir = argv[++i];
       else fail("unknown argument {}", a);
     }
     if (config_path.empty() || exec_dir.empty()) fail("usage: dflow-selftest-stage --config FILE --exec-dir DIR");
     const auto wc = config::load_workflow_config(config_path);
     log::set_level(config::log_level(wc.config));
     const YAML::Node st = wc.config["selftest"];
+    if (dry_run) {
+      if (rank == 0) log::info("selftest dry run: {} ranks would log \"{}\"", size, st["message"].as<std::string>());
+      MPI_Finalize();
+      return 0;
+    }
     log::info("selftest rank {} of {}: {}", rank, size, st["message"].as<std::string>());
     log::info("cwd={} exec-dir={}", std::filesystem::current_path().string(), exec_dir);
     const char* var = std::getenv("DFLOW_SELFTEST_VAR");

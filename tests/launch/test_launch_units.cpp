@@ -33,7 +33,14 @@ TEST_CASE("options") {
   CHECK(o.template_dir == "tmpl/");
   CHECK(!o.submit);
   CHECK(parse_options({"-n8", "t"}).ranks == 8);
-  CHECK(parse_options({"--num-ranks=3", "--submit=lsf", "t"}).submit == "lsf");
+  CHECK(!parse_options({"t"}).ranks);  // the default depends on the allocation
+  CHECK(parse_options({"--num-ranks=3", "--submit", "t"}).submit);
+  const Options r = parse_options({"-n", "3", "--resume", "x-20260101.000000"});
+  CHECK(r.resume_dir == "x-20260101.000000");
+  CHECK(r.template_dir.empty());
+  const Options st = parse_options({"--status", "x-1"});
+  CHECK(st.mode == Options::Mode::status);
+  CHECK(st.status_dir == "x-1");
   CHECK(parse_options({"--list-workflows"}).mode == Options::Mode::list_workflows);
   const Options d = parse_options({"--dump-default-yaml", "survey-volume"});
   CHECK(d.mode == Options::Mode::dump_default_yaml);
@@ -43,7 +50,10 @@ TEST_CASE("options") {
   CHECK(error_of([] { parse_options({"-n", "four", "t"}); }) == "-n: expected a positive number of ranks, got \"four\"");
   CHECK(error_of([] { parse_options({"-n", "0", "t"}); }) == "-n: expected a positive number of ranks, got \"0\"");
   CHECK(error_of([] { parse_options({"t", "-n"}); }) == "-n needs a value (see launchflow --help)");
-  CHECK(error_of([] { parse_options({"--submit", "slurm", "t"}); }) == "--submit: expected mpirun or lsf, got \"slurm\"");
+  CHECK(error_of([] { parse_options({"--submit=lsf", "t"}); }) ==
+        "--submit takes no value: the scheduler is the config's cluster-type (lsf or slurm)");
+  CHECK(error_of([] { parse_options({"--resume", "x", "t"}); }) ==
+        "--resume takes the execution directory; do not also give a TEMPLATE_DIR (t)");
   CHECK(error_of([] { parse_options({"--frobnicate", "t"}); }) == "unknown option --frobnicate (see launchflow --help)");
   CHECK(error_of([] { parse_options({"-n", "2"}); }) == "missing TEMPLATE_DIR (see launchflow --help)");
   CHECK(error_of([] { parse_options({"a", "b"}); }) == "expected one TEMPLATE_DIR, got 2 arguments");

@@ -12,3 +12,24 @@ dflow_test(test_launchflow SOURCES ${_launch}/test_launchflow.cpp DEPS dflow_lau
 add_dependencies(test_launchflow launchflow dflow-selftest-stage)
 set_tests_properties(test_launchflow PROPERTIES TIMEOUT 300 LABELS mpi
   ENVIRONMENT "DFLOW_LAUNCHFLOW=$<TARGET_FILE:launchflow>;DFLOW_ENABLE_SELFTEST=1;DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp")
+
+dflow_test(test_cluster_units SOURCES ${_launch}/test_cluster_units.cpp DEPS dflow_launch dflow_config)
+
+# launchflow as on a cluster (test_cluster.cpp): two hosts inside an LSF job through a stand-in
+# blaunch, and jobs stopped mid-stage then resumed; runs survey-volume on the example volume.
+dflow_test(test_cluster SOURCES ${_launch}/test_cluster.cpp DEPS dflow_launch)
+add_dependencies(test_cluster launchflow survey-volume make-example)
+set_tests_properties(test_cluster PROPERTIES TIMEOUT 600 LABELS mpi PROCESSORS 2
+  ENVIRONMENT "DFLOW_LAUNCHFLOW=$<TARGET_FILE:launchflow>;DFLOW_MAKE_EXAMPLE=$<TARGET_FILE:make-example>;DFLOW_BLAUNCH_STANDIN=${_launch}/blaunch-standin.sh;DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp")
+
+# A stage under a real Slurm controller and node started by the test (slurm_submit.sh): sbatch via
+# launchflow --submit, the walltime warning and resume, more ranks than slots. Needs root.
+set(DFLOW_TEST_SLURM_PORT 18930 CACHE STRING "slurmctld port of the test cluster (slurmd: +1)")
+add_test(NAME slurm_submit
+         COMMAND bash ${_launch}/slurm_submit.sh ${CMAKE_BINARY_DIR}/test-tmp/slurm-submit ${CMAKE_BINARY_DIR}/bin
+                 ${DFLOW_TEST_SLURM_PORT} ${PROJECT_SOURCE_DIR}/scripts/slurm-local.sh)
+set_tests_properties(slurm_submit PROPERTIES LABELS "mpi;slurm" TIMEOUT 300 PROCESSORS 2 RUN_SERIAL TRUE)
+
+# report.html opened in headless Chromium: what Chart.js drew must match the journal (report_check.sh).
+add_test(NAME launchflow_report_chart COMMAND bash ${_launch}/report_check.sh ${CMAKE_BINARY_DIR}/test-tmp/report-check ${CMAKE_BINARY_DIR}/bin)
+set_tests_properties(launchflow_report_chart PROPERTIES LABELS "mpi;neuroglancer" TIMEOUT 300 PROCESSORS 2 RESOURCE_LOCK chromium)

@@ -418,6 +418,7 @@ TEST_CASE("options: verify finds corruption, dont-overwrite-identical-blocks, sk
     CHECK(r.output.find("2 ranks: ") != std::string::npos);
     CHECK(r.output.find("estimated memory per rank") != std::string::npos);
     CHECK(r.output.find("pass 1 (stage ingest-supervoxels-from-s2)") != std::string::npos);
+    CHECK(std::regex_search(r.output, std::regex(R"(DVID: at most [1-9]\d* blocks in about [1-9]\d* POST /ingest-supervoxels requests .* about \S+ \S+ to \S+ \S+ sent and stored)")));
     CHECK_FALSE(dvid::repo_info(c, uuid)["DataInstances"].contains("seg"));
     CHECK_FALSE(fs::exists(work / "dry" / "block-statistics.h5"));
   }
