@@ -35,3 +35,10 @@ foreach(kind segmentation grayscale)
 endforeach()
 
 dflow_mpi_test(test_survey SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_survey.cpp DEPS dflow_survey dflow_example)
+
+# Bad input "disk full": one error line naming the file; the run resumes once there is room (needs root
+# for the tmpfs mount, as CI runs).
+add_test(NAME survey_full_disk
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/full_disk.sh ${MPIEXEC_EXECUTABLE} $<TARGET_FILE:make-example>
+                 $<TARGET_FILE:survey-volume> ${CMAKE_BINARY_DIR}/test-tmp/survey-full-disk)
+set_tests_properties(survey_full_disk PROPERTIES LABELS mpi TIMEOUT 300 PROCESSORS 2)
