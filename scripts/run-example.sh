@@ -94,12 +94,6 @@ creply="$(curl -sf -H 'Content-Type: application/json' -d "$creq" "http://127.0.
 say "cleave of body $cbody (seeds $cfirst, $clast): ${creply:0:160}..."
 say "cleave server: http://$(hostname -f 2>/dev/null || hostname):$CLEAVE_PORT (table and log in $cleave)$( ((keep)) || echo '; stopped at the end, --keep-dvid keeps it')"
 
-# Step 4: commit "Ingested supervoxels", load the agglomeration into a child, commit it "Ingested
-# agglomeration mapping/indexes", open the node for proofreading ("Open for proofreading").
-bash "$DFLOW_ROOT/workflows/04-load-agglomeration/ingest-agglo-indices.sh" "$seg" "$EXAMPLE_DIR/example-data/mapping.csv" >&2
-AGGLO_UUID="$(cat "$seg/agglo-uuid")"
-PROOF_UUID="$(cat "$seg/proofreading-uuid")"
-
 # Every stage's uuids and a neuroglancer view of the proofreading node (DVID's own data source).
 layers="{\"type\":\"segmentation\",\"source\":\"dvid://http://$SERVER/$PROOF_UUID/segmentation\",\"name\":\"segmentation\"}"
 NG_LINK="https://neuroglancer-demo.appspot.com/#!$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' \

@@ -94,8 +94,7 @@ BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOp
   for (uint64_t id : mine) {
     if (const int sig = stop_signal()) {
       log::warn("{}: {} received: starting no new brick ({} of this rank's {} done, {} abandoned)", opt.stage,
-                signal_name(sig),
-                done_here, mine.size(), mine.size() - size_t(done_here));
+                signal_name(sig), done_here, mine.size(), mine.size() - size_t(done_here));
       break;
     }
     if (fail_after >= 0 && done_here >= fail_after)
@@ -120,8 +119,8 @@ BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOp
     throw StopRequested(fmt::format(
         "{}: interrupted by {} after {} of {} bricks ({} in this run); the journal holds every finished brick: run "
         "the stage again in {} to resume",
-        opt.stage, signal_name(int(stop)),
-        out.skipped + out.processed, plan.bricks.size(), out.processed, opt.exec_dir.string()));
+        opt.stage, signal_name(int(stop)), out.skipped + out.processed, plan.bricks.size(), out.processed,
+        opt.exec_dir.string()));
   }
   if (rank == 0) timing.end("done", out.processed);
 
