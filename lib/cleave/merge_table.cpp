@@ -67,14 +67,17 @@ MergeRow parse_line(std::string_view line, size_t columns, const std::string& na
   if (n != columns)
     fail("{}:{}: '{}': expected {} columns ({}), got {}", name, line_no, shorten(line), columns,
          columns == 9 ? "id_a,id_b,xa,ya,za,xb,yb,zb,score" : "id_a,id_b,xa,ya,za,xb,yb,zb,score,body", n > 10 ? "more" : std::to_string(n));
-  MergeRow r;
-  if (!parse_uint(f[0], r.id_a)) fail("{}:{}: '{}': id_a '{}' is not an unsigned 64-bit integer", name, line_no, shorten(line), printable(f[0]));
-  if (!parse_uint(f[1], r.id_b)) fail("{}:{}: '{}': id_b '{}' is not an unsigned 64-bit integer", name, line_no, shorten(line), printable(f[1]));
-  uint32_t* coords[6] = {&r.xa, &r.ya, &r.za, &r.xb, &r.yb, &r.zb};
+  // Parsed into aligned locals, then stored (the row is packed).
+  uint64_t a = 0, b = 0;
+  uint32_t c[6] = {};
+  float score = 0;
+  if (!parse_uint(f[0], a)) fail("{}:{}: '{}': id_a '{}' is not an unsigned 64-bit integer", name, line_no, shorten(line), printable(f[0]));
+  if (!parse_uint(f[1], b)) fail("{}:{}: '{}': id_b '{}' is not an unsigned 64-bit integer", name, line_no, shorten(line), printable(f[1]));
   for (int k = 0; k < 6; ++k)
-    if (!parse_uint(f[2 + k], *coords[k]))
+    if (!parse_uint(f[2 + k], c[k]))
       fail("{}:{}: '{}': {} '{}' is not an unsigned 32-bit coordinate", name, line_no, shorten(line), kColumns[2 + k], printable(f[2 + k]));
-  if (!parse_score(f[8], r.score)) fail("{}:{}: '{}': score '{}' is not a number", name, line_no, shorten(line), printable(f[8]));
+  if (!parse_score(f[8], score)) fail("{}:{}: '{}': score '{}' is not a number", name, line_no, shorten(line), printable(f[8]));
+  const MergeRow r{a, b, c[0], c[1], c[2], c[3], c[4], c[5], score};
   if (r.id_a == 0 || r.id_b == 0) fail("{}:{}: '{}': supervoxel 0 is background and has no edges", name, line_no, shorten(line));
   return r;
 }
@@ -166,7 +169,7 @@ void read_npy(const fs::path& path, size_t chunk_rows, const std::function<void(
     for (uint64_t i = 0; i < rn; ++i) {
       const MergeRow& r = rows[i];
       if (r.id_a == 0 || r.id_b == 0) fail("{}: row {}: supervoxel 0 is background and has no edges", name, r0 + i);
-      if (std::isnan(r.score)) fail("{}: row {}: score is NaN (edge {}-{})", name, r0 + i, r.id_a, r.id_b);
+      if (std::isnan(r.score)) fail("{}: row {}: score is NaN (edge {}-{})", name, r0 + i, uint64_t(r.id_a), uint64_t(r.id_b));
     }
     on_rows(rows, r0);
   }

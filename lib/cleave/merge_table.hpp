@@ -40,12 +40,13 @@ void read_merge_table(const std::filesystem::path& path, size_t chunk_rows,
                       const std::function<void(std::span<const MergeRow>, uint64_t first)>& on_rows);
 
 // The reference's normalisation of one row: id_a <= id_b, swapping the coordinate triples with them.
-inline MergeRow normalized(MergeRow r) {
-  if (r.id_a > r.id_b) {
-    std::swap(r.id_a, r.id_b);
-    std::swap(r.xa, r.xb), std::swap(r.ya, r.yb), std::swap(r.za, r.zb);
-  }
-  return r;
+// (Fields are copied, never bound to references: in a packed row they may be misaligned.)
+inline MergeRow normalized(const MergeRow& r) {
+  if (r.id_a <= r.id_b) return r;
+  const uint64_t a = r.id_a, b = r.id_b;
+  const uint32_t xa = r.xa, ya = r.ya, za = r.za, xb = r.xb, yb = r.yb, zb = r.zb;
+  const float score = r.score;
+  return MergeRow{b, a, xb, yb, zb, xa, ya, za, score};
 }
 
 // Writes a .npy of MERGE_TABLE_DTYPE row chunk by row chunk; the row count in the header is filled in

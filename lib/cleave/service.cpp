@@ -273,9 +273,12 @@ Reply CleaveService::body_edge_table(std::string_view text) {
   fmt::memory_buffer b;
   fmt::format_to(std::back_inserter(b), "id_a,id_b,xa,ya,za,xb,yb,zb,score,body,source\n");
   for (const MergeRow* r : g.rows) {
-    const auto tb = table_.body_of(r->id_a);
-    fmt::format_to(std::back_inserter(b), "{},{},{},{},{},{},{},{},{},{},merge-table\n", r->id_a, r->id_b, r->xa, r->ya, r->za, r->xb,
-                   r->yb, r->zb, r->score, tb ? *tb : 0);
+    const MergeRow row = *r;  // fmt takes references: copy out of the packed (maybe misaligned) table row
+    const uint64_t a = row.id_a, bb = row.id_b;
+    const uint32_t xa = row.xa, ya = row.ya, za = row.za, xb = row.xb, yb = row.yb, zb = row.zb;
+    const float score = row.score;
+    const auto tb = table_.body_of(a);
+    fmt::format_to(std::back_inserter(b), "{},{},{},{},{},{},{},{},{},{},merge-table\n", a, bb, xa, ya, za, xb, yb, zb, score, tb ? *tb : 0);
   }
   return Reply{200, "text/csv", fmt::to_string(b)};
 }
