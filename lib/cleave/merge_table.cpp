@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "labelindex/npy.hpp"
 
 namespace dflow::cleave {
@@ -114,28 +115,7 @@ void read_csv(const fs::path& path, size_t chunk_rows,
       rows.clear();
     }
   };
-  std::string buf(size_t(1) << 22, '\0'), carry;
-  while (in) {
-    in.read(buf.data(), std::streamsize(buf.size()));
-    const size_t got = size_t(in.gcount());
-    if (got == 0) break;
-    std::string_view chunk(buf.data(), got);
-    size_t pos = 0;
-    while (true) {
-      const size_t nl = chunk.find('\n', pos);
-      if (nl == std::string_view::npos) break;
-      if (!carry.empty()) {
-        carry.append(chunk.substr(pos, nl - pos));
-        handle(carry);
-        carry.clear();
-      } else {
-        handle(chunk.substr(pos, nl - pos));
-      }
-      pos = nl + 1;
-    }
-    carry.append(chunk.substr(pos));
-  }
-  if (!carry.empty()) handle(carry);
+  for_each_line(in, handle);
   if (columns == 0) fail("{}: empty file (expected the header id_a,id_b,xa,ya,za,xb,yb,zb,score)", name);
   if (!rows.empty()) on_rows(rows, emitted);
 }

@@ -89,6 +89,31 @@ void fsync_directory(const fs::path& dir) {
   if (rc != 0) fail("{}: fsync of directory failed: {}", dir.string(), std::strerror(err));
 }
 
+void for_each_line(std::istream& in, const std::function<void(std::string_view)>& fn) {
+  std::string buf(size_t(1) << 22, '\0'), carry;
+  while (in) {
+    in.read(buf.data(), std::streamsize(buf.size()));
+    const size_t got = size_t(in.gcount());
+    if (got == 0) break;
+    const std::string_view chunk(buf.data(), got);
+    size_t pos = 0;
+    while (true) {
+      const size_t nl = chunk.find('\n', pos);
+      if (nl == std::string_view::npos) break;
+      if (!carry.empty()) {
+        carry.append(chunk.substr(pos, nl - pos));
+        fn(carry);
+        carry.clear();
+      } else {
+        fn(chunk.substr(pos, nl - pos));
+      }
+      pos = nl + 1;
+    }
+    carry.append(chunk.substr(pos));
+  }
+  if (!carry.empty()) fn(carry);
+}
+
 void write_text_atomic(const fs::path& path, const std::string& text) {
   write_file_atomic(path, std::as_bytes(std::span(text.data(), text.size())));
 }

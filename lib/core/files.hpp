@@ -2,6 +2,9 @@
 // Small file helpers with errors that name the path.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <istream>
+#include <string_view>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,6 +27,9 @@ void write_file_atomic(const fs::path& path, std::span<const std::byte> data);
 void write_file_durable(const fs::path& path, std::span<const std::byte> data);
 void write_text_atomic(const fs::path& path, const std::string& text);
 void fsync_directory(const fs::path& dir);
+// Calls fn(line) for every line of `in` (without its '\n'; a last line without one too), reading in
+// 4 MiB blocks: the CSV tables this pipeline reads can have billions of rows.
+void for_each_line(std::istream& in, const std::function<void(std::string_view)>& fn);
 
 // Endian helpers for binary headers.
 inline uint16_t load_be16(const std::byte* p) { return uint16_t(uint16_t(p[0]) << 8 | uint16_t(p[1])); }

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "core/log.hpp"
 #include "labelindex/npy.hpp"
 
@@ -38,8 +39,6 @@ std::string shorten(std::string_view line) {
 // Calls on_row(line_number, sv, body) for every data line of a mapping CSV read from `in`, applying
 // the per-row rules. Lines are read in large blocks: mapping files can have billions of rows.
 void scan_csv(std::istream& in, const std::string& name, const std::function<void(uint64_t, uint64_t, uint64_t)>& on_row) {
-  std::string buf, carry;
-  buf.resize(size_t(1) << 22);
   uint64_t line_no = 0;
   bool seen_first = false;
   auto handle = [&](std::string_view line) {
@@ -66,27 +65,7 @@ void scan_csv(std::istream& in, const std::string& name, const std::function<voi
     if (body == 0) fail("{}:{}: body 0 is background: supervoxel {} cannot be mapped to it", name, line_no, sv);
     on_row(line_no, sv, body);
   };
-  while (in) {
-    in.read(buf.data(), std::streamsize(buf.size()));
-    const size_t got = size_t(in.gcount());
-    if (got == 0) break;
-    std::string_view chunk(buf.data(), got);
-    size_t pos = 0;
-    while (true) {
-      const size_t nl = chunk.find('\n', pos);
-      if (nl == std::string_view::npos) break;
-      if (!carry.empty()) {
-        carry.append(chunk.substr(pos, nl - pos));
-        handle(carry);
-        carry.clear();
-      } else {
-        handle(chunk.substr(pos, nl - pos));
-      }
-      pos = nl + 1;
-    }
-    carry.append(chunk.substr(pos));
-  }
-  if (!carry.empty()) handle(carry);
+  for_each_line(in, handle);
 }
 
 // Sorts rows by sv and removes repeated identical pairs. If one sv has two bodies, calls
