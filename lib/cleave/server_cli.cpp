@@ -60,19 +60,10 @@ struct Args {
 
 Args parse(int argc, char** argv) {
   Args a;
-  const std::vector<std::string> args(argv + 1, argv + argc);
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string opt = args[i];
-    std::optional<std::string> inline_value;
-    if (const size_t eq = opt.find('='); opt.starts_with("--") && eq != std::string::npos) {
-      inline_value = opt.substr(eq + 1);
-      opt = opt.substr(0, eq);
-    }
-    const auto value = [&]() -> std::string {
-      if (inline_value) return *inline_value;
-      if (i + 1 >= args.size()) fail("{} needs a value (see --help)", opt);
-      return args[++i];
-    };
+  OptionCursor cur(argc, argv);
+  while (cur.next()) {
+    const std::string opt = cur.name();
+    const auto value = [&] { return cur.value(); };
     if (opt == "--merge-table") a.table = value();
     else if (opt == "--mapping-file") a.mapping = value();
     else if (opt == "-p" || opt == "--port") a.port = int(std::clamp<uint64_t>(parse_uint_option(opt, value()), 0, 65535));

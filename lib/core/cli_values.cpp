@@ -40,4 +40,22 @@ uint64_t parse_size_option(const std::string& opt, const std::string& s) {
   return uint64_t(std::llround(v * mult));
 }
 
+bool OptionCursor::next() {
+  if (next_ >= args_.size()) return false;
+  name_ = args_[next_++];
+  has_inline_ = false;
+  if (const size_t eq = name_.find('='); name_.starts_with("--") && eq != std::string::npos) {
+    inline_value_ = name_.substr(eq + 1);
+    name_.resize(eq);
+    has_inline_ = true;
+  }
+  return true;
+}
+
+std::string OptionCursor::value() {
+  if (has_inline_) return inline_value_;
+  if (next_ >= args_.size()) fail("{} needs a value (see --help)", name_);
+  return args_[next_++];
+}
+
 }  // namespace dflow

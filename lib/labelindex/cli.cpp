@@ -64,19 +64,10 @@ int ingest_label_indexes_main(int argc, char** argv) {
     o.threads = int(std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 8));
     std::string server, uuid, instance;
     std::optional<uint64_t> last_mutid;
-    const std::vector<std::string> args(argv + 1, argv + argc);
-    for (size_t i = 0; i < args.size(); ++i) {
-      std::string a = args[i];
-      std::optional<std::string> inline_value;
-      if (const size_t eq = a.find('='); a.starts_with("--") && eq != std::string::npos) {
-        inline_value = a.substr(eq + 1);
-        a = a.substr(0, eq);
-      }
-      const auto value = [&]() -> std::string {
-        if (inline_value) return *inline_value;
-        if (i + 1 >= args.size()) fail("{} needs a value (see --help)", a);
-        return args[++i];
-      };
+    OptionCursor cur(argc, argv);
+    while (cur.next()) {
+      const std::string a = cur.name();
+      const auto value = [&] { return cur.value(); };
       if (a == "--help" || a == "-h") {
         std::cout << kHelp;
         return 0;
