@@ -122,12 +122,8 @@ void read_csv(const fs::path& path, size_t chunk_rows,
 
 void read_npy(const fs::path& path, size_t chunk_rows, const std::function<void(std::span<const MergeRow>, uint64_t)>& on_rows) {
   const std::string name = path.string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("{}: cannot open: {}", name, std::strerror(errno));
-  std::vector<std::byte> head(65536 + 12);
-  in.read(reinterpret_cast<char*>(head.data()), std::streamsize(head.size()));
-  head.resize(size_t(in.gcount()));
-  const labelindex::NpyHeader h = labelindex::parse_npy_header(head, name);
+  std::ifstream in;
+  const labelindex::NpyHeader h = labelindex::read_npy_header(path, in);
   bool same = h.structured && h.fields.size() == kColumns.size() && h.itemsize == sizeof(MergeRow);
   for (size_t k = 0; same && k < kColumns.size(); ++k)
     same = h.fields[k].name == kColumns[k] && h.fields[k].type == kTypes[k];

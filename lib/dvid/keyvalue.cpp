@@ -1,6 +1,7 @@
 #include "dvid/keyvalue.hpp"
 
 #include "core/error.hpp"
+#include "dvid/repo.hpp"
 #include "keyvalue.pb.h"
 
 namespace dflow::dvid {
@@ -23,17 +24,7 @@ Keyvalue::Keyvalue(Client& client, std::string uuid, std::string name)
 
 std::string Keyvalue::path(const std::string& endpoint) const { return "/api/node/" + uuid_ + "/" + name_ + "/" + endpoint; }
 
-std::optional<nlohmann::json> Keyvalue::info_if_exists() {
-  const Response r = client_.request("GET", path("info"));
-  if (r.status == 404 || (r.status == 400 && r.body.find("invalid data instance name") != std::string::npos))
-    return std::nullopt;
-  if (r.status / 100 != 2) fail("DVID GET {}: HTTP {}: {}", client_.url(path("info")), r.status, r.body.substr(0, 200));
-  try {
-    return nlohmann::json::parse(r.body);
-  } catch (const nlohmann::json::exception& e) {
-    fail("DVID GET {}: response is not JSON ({})", client_.url(path("info")), e.what());
-  }
-}
+std::optional<nlohmann::json> Keyvalue::info_if_exists() { return instance_info_if_exists(client_, uuid_, name_); }
 
 void Keyvalue::put(const std::string& key, std::span<const std::byte> value) {
   check_key(key);

@@ -116,6 +116,20 @@ nlohmann::json instance_info(Client& c, const std::string& uuid, const std::stri
   return parse_json(c.get("/api/node/" + uuid + "/" + data_name + "/info"), data_name + " info");
 }
 
+std::optional<nlohmann::json> instance_info_if_exists(Client& c, const std::string& uuid, const std::string& data_name) {
+  const std::string path = "/api/node/" + uuid + "/" + data_name + "/info";
+  const Response r = c.request("GET", path);
+  // DVID answers an unknown instance name with 400 "invalid data instance name" (datastore/repo.go).
+  if (r.status == 404 || (r.status == 400 && r.body.find("invalid data instance name") != std::string::npos))
+    return std::nullopt;
+  if (r.status / 100 != 2) fail("DVID GET {}: HTTP {}: {}", c.url(path), r.status, r.body.substr(0, 200));
+  try {
+    return nlohmann::json::parse(r.body);
+  } catch (const nlohmann::json::exception& e) {
+    fail("DVID GET {}: response is not JSON ({})", c.url(path), e.what());
+  }
+}
+
 std::string commit(Client& c, const std::string& uuid, const std::string& note) {
   const auto send = [&] {
     const auto body = post_json(c, "/api/node/" + uuid + "/commit", {{"note", note}});

@@ -2,6 +2,7 @@
 // Server, repo and version endpoints of DVID (server/web.go): heartbeat, info, repos, instances,
 // commit, new version. Instance settings are sent as JSON strings, as DVID's config getters require.
 #include <map>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,8 @@ nlohmann::json repo_info(Client& c, const std::string& uuid);
 void create_instance(Client& c, const std::string& uuid, const std::string& type_name, const std::string& data_name,
                      const std::map<std::string, std::string>& settings = {});
 nlohmann::json instance_info(Client& c, const std::string& uuid, const std::string& data_name);
+// The instance's info, or std::nullopt if the node has no instance of that name.
+std::optional<nlohmann::json> instance_info_if_exists(Client& c, const std::string& uuid, const std::string& data_name);
 // Locks the node; returns the committed UUID.
 std::string commit(Client& c, const std::string& uuid, const std::string& note);
 // Opens a child version of a committed node; returns the child's UUID.

@@ -5,6 +5,7 @@
 
 #include "archive/tar.hpp"
 #include "core/error.hpp"
+#include "dvid/repo.hpp"
 
 namespace dflow::dvid {
 
@@ -27,14 +28,7 @@ Tarsupervoxels::Tarsupervoxels(Client& client, std::string uuid, std::string nam
 
 std::string Tarsupervoxels::path(const std::string& endpoint) const { return "/api/node/" + uuid_ + "/" + name_ + "/" + endpoint; }
 
-std::optional<nlohmann::json> Tarsupervoxels::info_if_exists() {
-  const Response r = client_.request("GET", path("info"));
-  // DVID answers an unknown instance name with 400 "invalid data instance name" (datastore/repo.go).
-  if (r.status == 404 || (r.status == 400 && r.body.find("invalid data instance name") != std::string::npos))
-    return std::nullopt;
-  if (r.status / 100 != 2) fail("DVID GET {}: HTTP {}: {}", client_.url(path("info")), r.status, r.body.substr(0, 200));
-  return parse_json(r.body, client_.url(path("info")));
-}
+std::optional<nlohmann::json> Tarsupervoxels::info_if_exists() { return instance_info_if_exists(client_, uuid_, name_); }
 
 std::string Tarsupervoxels::extension() {
   const auto info = info_if_exists();

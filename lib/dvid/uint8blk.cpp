@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "dvid/repo.hpp"
 
 namespace dflow::dvid {
 
@@ -15,18 +16,7 @@ Uint8blk::Uint8blk(Client& client, std::string uuid, std::string name)
 
 std::string Uint8blk::path(const std::string& endpoint) const { return "/api/node/" + uuid_ + "/" + name_ + "/" + endpoint; }
 
-std::optional<nlohmann::json> Uint8blk::info_if_exists() {
-  const Response r = client_.request("GET", path("info"));
-  // DVID answers an unknown instance name with 400 "invalid data instance name" (datastore/repo.go).
-  if (r.status == 404 || (r.status == 400 && r.body.find("invalid data instance name") != std::string::npos))
-    return std::nullopt;
-  if (r.status / 100 != 2) fail("DVID GET {}: HTTP {}: {}", client_.url(path("info")), r.status, r.body.substr(0, 200));
-  try {
-    return nlohmann::json::parse(r.body);
-  } catch (const nlohmann::json::exception& e) {
-    fail("DVID GET {}: response is not JSON ({})", client_.url(path("info")), e.what());
-  }
-}
+std::optional<nlohmann::json> Uint8blk::info_if_exists() { return instance_info_if_exists(client_, uuid_, name_); }
 
 void Uint8blk::post_raw(const Box& box, std::span<const std::byte> voxels, bool mutate) {
   const Vec3 s = box.shape();

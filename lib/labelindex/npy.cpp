@@ -205,14 +205,20 @@ NpyHeader parse_npy_header(std::span<const std::byte> head, const std::string& n
   return h;
 }
 
-std::vector<SvBody> read_npy_mapping(const std::filesystem::path& path) {
+NpyHeader read_npy_header(const std::filesystem::path& path, std::ifstream& in) {
   const std::string name = path.string();
-  std::ifstream in(path, std::ios::binary);
+  in.open(path, std::ios::binary);
   if (!in) fail("{}: cannot open: {}", name, std::strerror(errno));
   std::vector<std::byte> head(65536 + 12);
   in.read(reinterpret_cast<char*>(head.data()), std::streamsize(head.size()));
   head.resize(size_t(in.gcount()));
-  const NpyHeader h = parse_npy_header(head, name);
+  return parse_npy_header(head, name);
+}
+
+std::vector<SvBody> read_npy_mapping(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  std::ifstream in;
+  const NpyHeader h = read_npy_header(path, in);
 
   // Where each column's values live: (field, stride between rows, offset of row 0).
   uint64_t n = 0;

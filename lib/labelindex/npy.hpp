@@ -7,6 +7,7 @@
 // 1, 2, 4 or 8 bytes, either byte order; negative values are rejected.
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <span>
 #include <string>
 #include <vector>
@@ -36,6 +37,8 @@ struct NpyHeader {
 
 // Parses the preamble and header dict from the first bytes of a file (at least the whole header).
 NpyHeader parse_npy_header(std::span<const std::byte> head, const std::string& name);
+// Opens `path` and parses its header; `in` is left open for reading the data (at data_offset).
+NpyHeader read_npy_header(const std::filesystem::path& path, std::ifstream& in);
 
 // The (supervoxel, body) rows in file order. Errors name the file and, for bad values, the row.
 std::vector<SvBody> read_npy_mapping(const std::filesystem::path& path);
