@@ -3,7 +3,7 @@
 //
 //   bench_ingest --n5 CONTAINER [--dataset segmentation/s0] [--brick 256] [--batch-blocks 64]
 //                [--concurrency 4] [--gzip-level 6] [--reps 3]
-//                [--server URL --uuid UUID --threads 4,8 [--server-pid PID]]
+//                [--server URL --uuid UUID --threads 4,8 [--server-pid PID] [--replay DIR]]
 //
 // components (single thread, best of --reps, in thread CPU seconds so that other load on the machine
 // does not count; the pass's wall time is reported too): the input is cut into the pipeline's bricks
@@ -19,6 +19,10 @@
 // (limit-t<T>-r<i>, MaxDownresLevel 0). Best of --reps per T. With --server-pid, the CPU seconds DVID
 // used during the POSTs (/proc/PID/stat) are reported too, and always this process's own.
 //
+// --replay DIR (with --server): instead of building scale-0 bodies, post the bodies a real run of
+// ingest-supervoxels recorded with DFLOW_RECORD_POSTS=DIR, at every scale they hold, each to the
+// endpoint it went to, into an instance with MaxDownresLevel = the highest recorded scale.
+//
 // Prints one JSON object on stdout.
 #include <algorithm>
 #include <atomic>
@@ -29,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -39,6 +44,7 @@
 
 #include "codec/dvid_labels.hpp"
 #include "codec/gzip.hpp"
+#include "core/files.hpp"
 #include "dvid/block_stream.hpp"
 #include "dvid/client.hpp"
 #include "dvid/labelmap.hpp"
@@ -60,7 +66,7 @@ const Vec3 kShape = Vec3::fill(kB);
 constexpr size_t kVoxels = size_t(kB * kB * kB);
 
 struct Options {
-  std::string n5, dataset = "segmentation/s0", server, uuid;
+  std::string n5, dataset = "segmentation/s0", server, uuid, replay;
   long server_pid = 0;
   int64_t brick = 256;
   int batch_blocks = 64, concurrency = 4, gzip_level = 6, reps = 3;
@@ -77,6 +83,7 @@ Options parse(int argc, char** argv) {
     else if (k == "--dataset") o.dataset = v;
     else if (k == "--server") o.server = v;
     else if (k == "--uuid") o.uuid = v;
+    else if (k == "--replay") o.replay = v;
     else if (k == "--server-pid") o.server_pid = std::stol(v);
     else if (k == "--brick") o.brick = std::stoll(v);
     else if (k == "--batch-blocks") o.batch_blocks = std::stoi(v);
@@ -194,10 +201,16 @@ Steps time_components(const VolumeReader& r, const mpi::BrickPlan& plan) {
 }
 
 // The scale-0 request bodies exactly as ingest-supervoxels composes them (see block_poster.cpp).
+struct Body {
+  std::vector<std::byte> data;
+  int scale = 0;
+  bool via_blocks = false;  // POST /blocks?noindexing=true (the pipeline's corner blocks), else /ingest-supervoxels
+};
 struct Bodies {
-  std::vector<std::vector<std::byte>> bodies;
-  uint64_t blocks = 0, bytes = 0;
+  std::vector<Body> bodies;
+  uint64_t blocks = 0, bytes = 0;  // bytes: gzip'd block payloads when built here, whole bodies when recorded
   size_t min_blocks = SIZE_MAX, max_blocks = 0;
+  int top_scale = 0;
 };
 
 Bodies build_bodies(const VolumeReader& r, const mpi::BrickPlan& plan, const Options& o) {
@@ -230,9 +243,32 @@ Bodies build_bodies(const VolumeReader& r, const mpi::BrickPlan& plan, const Opt
       out.blocks += n;
       out.min_blocks = std::min(out.min_blocks, n);
       out.max_blocks = std::max(out.max_blocks, n);
-      out.bodies.push_back(std::move(stream));
+      out.bodies.push_back({std::move(stream), 0, false});
     }
   }
+  return out;
+}
+
+// The request bodies ingest-supervoxels sent, recorded with DFLOW_RECORD_POSTS=DIR
+// (s<scale>-<blocks|ingest>-<pid>-<n>.bin, see ingest/block_poster.cpp), every scale.
+Bodies load_recorded(const std::string& dir) {
+  Bodies out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    int scale = -1;
+    char kind[16] = {};
+    if (std::sscanf(name.c_str(), "s%d-%15[a-z]-", &scale, kind) != 2 || scale < 0)
+      fail("{}: not a recorded body (s<scale>-<kind>-...bin)", e.path().string());
+    Body b{read_file(e.path()), scale, std::string(kind) == "blocks"};
+    const size_t n = dvid::parse_block_stream(b.data).size();
+    out.blocks += n;
+    out.bytes += b.data.size();
+    out.min_blocks = std::min(out.min_blocks, n);
+    out.max_blocks = std::max(out.max_blocks, n);
+    out.top_scale = std::max(out.top_scale, scale);
+    out.bodies.push_back(std::move(b));
+  }
+  if (out.bodies.empty()) fail("{}: no recorded bodies", dir);
   return out;
 }
 
@@ -256,7 +292,13 @@ PostTimes post_all(const Options& o, const std::string& instance, const Bodies& 
     pool.emplace_back([&, i] {
       try {
         dvid::Labelmap lm(*clients[size_t(i)], o.uuid, instance);
-        for (size_t k; (k = next.fetch_add(1)) < bodies.bodies.size();) lm.ingest_supervoxels(bodies.bodies[k], 0);
+        for (size_t k; (k = next.fetch_add(1)) < bodies.bodies.size();) {
+          const Body& b = bodies.bodies[k];
+          if (b.via_blocks)
+            lm.post_blocks(b.data, b.scale, /*noindexing=*/true, false);
+          else
+            lm.ingest_supervoxels(b.data, b.scale);
+        }
       } catch (const std::exception& e) {
         errors[size_t(i)] = e.what();
       }
@@ -302,10 +344,11 @@ int main(int argc, char** argv) {
 
     if (!o.server.empty()) {
       auto t0 = clk::now();
-      const Bodies bodies = build_bodies(*reader, plan, o);
+      const Bodies bodies = o.replay.empty() ? build_bodies(*reader, plan, o) : load_recorded(o.replay);
       out["bodies"] = {{"requests", bodies.bodies.size()}, {"blocks", bodies.blocks},    {"bytes", bodies.bytes},
                        {"min-blocks", bodies.min_blocks},  {"max-blocks", bodies.max_blocks},
-                       {"gzip-level", o.gzip_level},       {"build-s", since(t0)}};
+                       {"gzip-level", o.gzip_level},       {"build-s", since(t0)},
+                       {"top-scale", bodies.top_scale},    {"recorded", !o.replay.empty()}};
       dvid::Client c(o.server);
       json limit = json::array();
       for (int t : o.threads) {
@@ -313,7 +356,8 @@ int main(int argc, char** argv) {
         for (int r = 0; r < o.reps; ++r) {
           const std::string inst = fmt::format("limit-t{}-r{}", t, r);
           dvid::create_instance(c, o.uuid, "labelmap", inst,
-                                {{"BlockSize", "64,64,64"}, {"IndexedLabels", "true"}, {"MaxDownresLevel", "0"}});
+                                {{"BlockSize", "64,64,64"}, {"IndexedLabels", "true"},
+                                 {"MaxDownresLevel", std::to_string(bodies.top_scale)}});
           runs.push_back(post_all(o, inst, bodies, t));
         }
         const auto best = std::min_element(runs.begin(), runs.end(), [](auto& a, auto& b) { return a.seconds < b.seconds; });

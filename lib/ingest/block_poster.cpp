@@ -1,13 +1,18 @@
 #include "ingest/block_poster.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <tuple>
 
+#include <unistd.h>
+
 #include "codec/dvid_labels.hpp"
 #include "codec/gzip.hpp"
 #include "core/error.hpp"
+#include "core/files.hpp"
 #include "dvid/block_stream.hpp"
 #include "dvid/labelmap.hpp"
 
@@ -35,6 +40,16 @@ std::string block_range(const std::vector<Vec3>& blocks) {
   if (blocks.empty()) return "no blocks";
   if (blocks.size() == 1) return fmt::format("block {}", blocks.front());
   return fmt::format("{} blocks {}..{}", blocks.size(), blocks.front(), blocks.back());
+}
+
+// Benchmark hook: with DFLOW_RECORD_POSTS=DIR, every request body is also written to
+// DIR/s<scale>-<blocks|ingest>-<pid>-<n>.bin, so bench/bench_ingest.py can time DVID accepting exactly
+// the bodies the pipeline sent (bench_ingest --replay DIR). Unset in production.
+void record_body(const std::vector<std::byte>& stream, int scale, bool via_blocks) {
+  static const char* dir = std::getenv("DFLOW_RECORD_POSTS");
+  if (!dir || !*dir) return;
+  static std::atomic<uint64_t> seq{0};
+  write_file_atomic(fmt::format("{}/s{}-{}-{}-{}.bin", dir, scale, via_blocks ? "blocks" : "ingest", getpid(), seq++), stream);
 }
 
 }  // namespace
@@ -168,6 +183,7 @@ void BlockPoster::run_job(dvid::Client& client, const PostJob& job, std::vector<
     ++n;
   }
   if (n == 0) return;
+  record_body(stream, job.scale, job.via_blocks);
   if (job.via_blocks)
     lm.post_blocks(stream, job.scale, /*noindexing=*/true, opt_.throttle);
   else
