@@ -5,6 +5,8 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include "config/secrets.hpp"
+#include "core/secrets.hpp"
 
 namespace dflow::config {
 
@@ -88,7 +90,14 @@ WorkflowConfig parse_workflow_config(const std::string& text, const std::string&
 
 WorkflowConfig load_workflow_config(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path)) fail("{}: file not found", path.string());
-  return parse_workflow_config(read_text(path), path.string());
+  WorkflowConfig wc = parse_workflow_config(read_text(path), path.string());
+  // Launchflow's files show secrets as "***"; the real values come from its environment.
+  restore_secrets(wc.config, secrets_from_environment());
+  // Log lines (and the lines launchflow tees) hide these values wherever they show up.
+  std::vector<Secret> secrets;
+  redact_config(wc.config, &secrets);
+  for (const auto& s : secrets) dflow::secrets::remember(s.value);
+  return wc;
 }
 
 }  // namespace dflow::config

@@ -32,6 +32,7 @@ struct WorkflowConfig {
 // Parses `text`, picks the schema from its workflow-name and validates. `file_name` names the file
 // in every error ("tmpl/workflow.yaml: input.n5.path: required value is missing").
 WorkflowConfig parse_workflow_config(const std::string& text, const std::string& file_name);
+// Also puts back the secrets launchflow redacted in the file (config/secrets.hpp).
 WorkflowConfig load_workflow_config(const std::filesystem::path& path);
 
 }  // namespace dflow::config

@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "core/secrets.hpp"
+
 namespace dflow::log {
 namespace {
 std::mutex g_mutex;
@@ -83,8 +85,11 @@ bool has_line_prefix(std::string_view line) {
   return false;
 }
 
-void write(Level level, std::string_view message) {
+void write(Level level, std::string_view raw) {
   if (level < g_level) return;
+  // Messages may carry URLs with passwords or tokens, or a token a server echoed back.
+  const std::string redacted = secrets::redact_text(raw);
+  const std::string_view message = redacted;
   std::lock_guard lock(g_mutex);
   std::string line;
   // Multi-line messages keep the prefix on every line so grep by rank still works.

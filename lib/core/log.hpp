@@ -16,6 +16,7 @@ void set_source(std::string source);
 void set_level(Level level);
 // Also append every line to this file (per-rank logs in the execution directory).
 void add_file(const std::filesystem::path& path);
+// Secrets in the message (URL passwords, tokens: core/secrets.hpp) are written as "***".
 void write(Level level, std::string_view message);
 // Current wall-clock time as "YYYY-MM-DD HH:MM:SS.mmm" (also used by launchflow for foreign lines).
 std::string timestamp();

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/secrets.hpp"
 
 namespace dflow::dvid {
 namespace {
@@ -45,12 +46,15 @@ struct Client::Curl {
 Client::Client(std::string server, RetryPolicy retry) : server_(std::move(server)), retry_(retry), curl_(std::make_unique<Curl>()) {
   if (server_.find("://") == std::string::npos) server_ = "http://" + server_;
   while (!server_.empty() && server_.back() == '/') server_.pop_back();
+  shown_server_ = secrets::redact_url(server_);
 }
 Client::~Client() = default;
 Client::Client(Client&&) noexcept = default;
 Client& Client::operator=(Client&&) noexcept = default;
 
-std::string Client::url(const std::string& path, bool admin) const {
+std::string Client::url(const std::string& path) const { return secrets::redact_url(request_url(path, false)); }
+
+std::string Client::request_url(const std::string& path, bool admin) const {
   std::string u = server_ + (path.starts_with('/') ? "" : "/") + path;
   auto add = [&](const std::string& q) {
     if (q.empty()) return;
@@ -111,8 +115,8 @@ Response Client::perform_once(const std::string& method, const std::string& u, s
 Response Client::request(const std::string& method, const std::string& path, std::span<const std::byte> body,
                          const std::string& content_type, bool admin, Replay replay) {
   using namespace std::chrono;
-  const std::string u = url(path, admin);
-  const std::string shown = url(path);  // for messages: never the admin token
+  const std::string u = request_url(path, admin);
+  const std::string shown = url(path);  // for messages: never the admin token or a password
   const auto start = steady_clock::now();
   const milliseconds deadline = retry_.deadline.count() > 0 ? duration_cast<milliseconds>(retry_.deadline)
                                                             : duration_cast<milliseconds>(retry_.timeout) * std::max(retry_.attempts, 1);

@@ -59,7 +59,8 @@ class Client {
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;
 
-  const std::string& server() const { return server_; }
+  // The server as shown in messages and result files: a password in it is "***" (core/secrets.hpp).
+  const std::string& server() const { return shown_server_; }
   // Query parameters appended to every request (DVID records u= and app= in its mutation log).
   void set_default_query(std::string query) { default_query_ = std::move(query); }
   void set_admin_token(std::string token) { admin_token_ = std::move(token); }
@@ -74,10 +75,12 @@ class Client {
   Response request(const std::string& method, const std::string& path, std::span<const std::byte> body = {},
                    const std::string& content_type = {}, bool admin = false, Replay replay = Replay::safe);
 
-  std::string url(const std::string& path, bool admin = false) const;
+  // The URL of `path` for messages: no admin token, password and secret query values as "***".
+  std::string url(const std::string& path) const;
 
  private:
-  std::string server_, default_query_, admin_token_;
+  std::string request_url(const std::string& path, bool admin) const;  // what curl is given
+  std::string server_, shown_server_, default_query_, admin_token_;
   RetryPolicy retry_;
   struct Curl;
   std::unique_ptr<Curl> curl_;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <functional>
 #include <regex>
 
 #include <cstring>
@@ -12,10 +13,12 @@
 #include <unistd.h>
 
 #include "config/schema.hpp"
+#include "config/secrets.hpp"
 #include "config/workflows.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
+#include "core/secrets.hpp"
 #include "launch/command.hpp"
 #include "launch/exec_dir.hpp"
 #include "launch/job_script.hpp"
@@ -81,7 +84,53 @@ struct Prepared {
   fs::path stage;
   fs::path mpirun;
   std::vector<std::string> env_names;
+  std::vector<config::Secret> secrets;  // the config's secrets: files show them redacted
+  std::vector<fs::path> credential_files;  // in the template, referenced by absolute path, never copied
 };
+
+// The template a execution directory was made from: "<template>-YYYYmmdd.HHMMSS[-N]".
+fs::path template_of(const fs::path& exec_dir) {
+  static const std::regex stamp("-[0-9]{8}\\.[0-9]{6}(-[0-9]+)?$");
+  fs::path dir = fs::absolute(exec_dir).lexically_normal();
+  if (!dir.has_filename()) dir = dir.parent_path();
+  return std::regex_replace(dir.string(), stamp, "");
+}
+
+// A resumed run reads the execution directory's workflow.yaml, whose secrets are redacted: they come
+// from DFLOW_CONFIG_SECRETS (a job submitted by launchflow inherits it), else from the template's
+// workflow.yaml the directory was made from.
+void restore_resumed_secrets(Prepared& p) {
+  std::string left = config::first_redacted(p.wc.config);
+  if (left.empty()) return;
+  const fs::path tmpl = template_of(p.template_dir) / "workflow.yaml";
+  if (fs::is_regular_file(tmpl) && tmpl != fs::absolute(p.template_dir / "workflow.yaml")) {
+    std::vector<config::Secret> from_template;
+    config::redact_config(config::load_workflow_config(tmpl).config, &from_template);
+    config::restore_secrets(p.wc.config, from_template);
+    left = config::first_redacted(p.wc.config);
+  }
+  if (!left.empty())
+    fail("{}: {}: the secret was redacted (***) in the execution directory and {} does not hold it; resume from the "
+         "shell that has {} set, or start a new run from the template",
+         p.yaml, left, tmpl.string(), config::kSecretsEnv);
+}
+
+// Credential files the config names by a relative path inside the template (dvid.admin-token-file):
+// the stage is given their absolute path in the template instead of a copy.
+void reference_credential_files(Prepared& p) {
+  std::function<void(YAML::Node, const std::string&)> walk = [&](YAML::Node node, const std::string& key) {
+    if (node.IsMap()) {
+      for (auto kv : node) walk(kv.second, kv.first.Scalar());
+    } else if (node.IsScalar() && secrets::is_credential_file_name(key)) {
+      const fs::path f = node.Scalar();
+      if (f.empty() || f.is_absolute() || !fs::exists(p.template_dir / f)) return;
+      const fs::path in_template = fs::absolute(p.template_dir / f).lexically_normal();
+      p.credential_files.push_back(fs::relative(in_template, fs::absolute(p.template_dir)));
+      node = in_template.string();
+    }
+  };
+  walk(p.wc.config, "");
+}
 
 // Everything that can be checked before anything is created.
 Prepared prepare(const Options& o) {
@@ -100,6 +149,14 @@ Prepared prepare(const Options& o) {
          p.template_dir.string());
   p.yaml = yaml.string();
   p.wc = config::load_workflow_config(yaml);
+  if (p.resume) restore_resumed_secrets(p);
+  else reference_credential_files(p);
+  config::redact_config(p.wc.config, &p.secrets);
+  if (!p.secrets.empty()) {
+    // The ranks' only copy of the real values; mpirun forwards it (-x), no file holds it.
+    ::setenv(config::kSecretsEnv, config::encode_secrets(p.secrets).c_str(), 1);
+    p.env_names.push_back(config::kSecretsEnv);
+  }
 
   p.stage = bin_dir() / p.wc.workflow.executable;
   if (::access(p.stage.c_str(), X_OK) != 0)
@@ -149,8 +206,9 @@ MpirunPlan plan_for(const Prepared& p, const Options& o, const Allocation& alloc
 }
 
 std::string full_config_text(const Prepared& p) {
-  return "# Written by launchflow: workflow.yaml with every default filled in. The stage reads this file.\n" +
-         config::to_yaml(p.wc.workflow.schema(), p.wc.config);
+  return std::string("# Written by launchflow: workflow.yaml with every default filled in. The stage reads this file.\n") +
+         (p.secrets.empty() ? "" : "# Secrets show as ***; the stage gets them from launchflow's environment.\n") +
+         config::to_yaml(p.wc.workflow.schema(), config::redact_config(p.wc.config));
 }
 
 std::string where_ranks_run(const Allocation& alloc, int ranks) {
@@ -220,7 +278,7 @@ int submit(const Prepared& p, const Options& o, int ranks, std::time_t now) {
   }
   fs::path exec_dir = req.exec_dir;
   if (!p.resume) {
-    exec_dir = create_exec_dir(p.template_dir, now);
+    exec_dir = create_exec_dir(p.template_dir, now, p.credential_files);
     req.exec_dir = exec_dir;
     write_text_atomic(exec_dir / "full-workflow-config.yaml", full_config_text(p));
   }
@@ -293,7 +351,8 @@ int run(const Options& o) {
   fs::path exec_dir;
   MpirunPlan plan;
   try {
-    exec_dir = p.resume ? fs::absolute(p.template_dir).lexically_normal() : create_exec_dir(p.template_dir, now);
+    exec_dir = p.resume ? fs::absolute(p.template_dir).lexically_normal()
+                        : create_exec_dir(p.template_dir, now, p.credential_files);
     if (!p.resume) write_text_atomic(exec_dir / "full-workflow-config.yaml", full_config_text(p));
     for (const auto& kv : p.wc.config["environment-variables"])
       ::setenv(kv.first.Scalar().c_str(), kv.second.Scalar().c_str(), 1);

@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/secrets.hpp"
 
 namespace dflow::launch {
 
@@ -104,7 +105,8 @@ void drain_lines(Stream& s, int log_fd, std::string_view source) {
 std::string tee_line(std::string_view line, bool from_stderr, std::string_view source) {
   std::string out;
   if (!log::has_line_prefix(line)) out = log::line_prefix(from_stderr ? log::Level::warn : log::Level::info, source);
-  out += line;
+  // Lines that did not come through dflow::log (mpirun's, a tool's) may carry secrets too.
+  out += secrets::redact_text(line);
   out += '\n';
   return out;
 }
