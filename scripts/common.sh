@@ -15,3 +15,11 @@ die() { printf '[%s] [setup] ERROR %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$*" >&2
 venv_dir() { echo "$DFLOW_CACHE/venv-$(sha256sum "$DFLOW_ROOT/scripts/requirements.txt" | cut -c1-12)"; }
 # tests/neuroglancer's Node packages and neuroglancer viewer (scripts/setup-node.sh), cached by hash.
 node_home() { echo "$DFLOW_CACHE/node-$(cat "$DFLOW_ROOT/tests/neuroglancer/package.json" "$DFLOW_ROOT/tests/neuroglancer/package-lock.json" | sha256sum | cut -c1-12)"; }
+# fake-gcs-server (a GCS JSON/XML API server for the bucket tests) and the MinIO client `mc` (the
+# bulk-copy peer of the bucket benchmark), built like MinIO by scripts/build-go-tool.sh.
+FAKE_GCS_VERSION="${FAKE_GCS_VERSION:-v1.56.1}"
+FAKE_GCS_HOME="$DFLOW_CACHE/fake-gcs-server-$FAKE_GCS_VERSION"
+FAKE_GCS_BIN="$FAKE_GCS_HOME/bin/fake-gcs-server"
+MC_VERSION="${MC_VERSION:-v0.0.0-20250313080218-cf909e1063a9}"
+MC_HOME="$DFLOW_CACHE/mc-$MC_VERSION"
+MC_BIN="$MC_HOME/bin/mc"

@@ -11,7 +11,8 @@ Schema precomputed_output_schema() {
   return Schema::object({
       required("path", Schema::string(),
                "Output directory (`/path`, `file:///path` or `precomputed://file:///path`; relative paths: against "
-               "the workflow directory). Created if missing; an existing `info` must match this export exactly."),
+               "the workflow directory) or bucket (`s3://bucket/prefix`, `gs://bucket/prefix`; see `bucket`). Created "
+               "if missing; an existing `info` must match this export exactly."),
       with_default("encoding", Schema::string({"jpeg", "raw"}), "jpeg",
                    "Chunk encoding: `jpeg` (libjpeg-turbo, one grayscale image of width X and height Y*Z per chunk) "
                    "or `raw` (lossless)."),
@@ -24,6 +25,9 @@ Schema precomputed_output_schema() {
       with_default("sharded", Schema::boolean(), "false",
                    "Write neuroglancer_uint64_sharded_v1 shards (identity hash, igneous' parameter choice), each "
                    "shard written whole by one rank."),
+      with_default("bucket", bucket_schema(), "{}",
+                   "How to reach an s3:// or gs:// path (credentials: AWS_* variables or ~/.aws/credentials; "
+                   "GOOGLE_OAUTH_ACCESS_TOKEN or gcloud)."),
       with_default("shard-bytes", Schema::integer(), "-1",
                    "Sharded only: the uncompressed scale-0 shard size igneous' parameter choice aims at (igneous: "
                    "3500000000), 1/8 of it at each next level so that shards nest and a rank writes the pyramid of its "

@@ -19,19 +19,42 @@ Schema geometry_schema() {
   });
 }
 
+Schema bucket_schema() {
+  return Schema::object({
+      with_default("endpoint", Schema::string(), "\"\"",
+                   "S3: server URL, e.g. `http://127.0.0.1:9000` (empty: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else "
+                   "AWS). GCS: server URL (empty: STORAGE_EMULATOR_HOST, else https://storage.googleapis.com)."),
+      with_default("region", Schema::string(), "\"\"", "S3 region signed into requests (empty: AWS_REGION / AWS_DEFAULT_REGION, else us-east-1)."),
+      with_default("path-style", Schema::string({"auto", "true", "false"}), "auto",
+                   "S3 addressing: `true` = endpoint/bucket/key, `false` = bucket.endpoint/key; `auto` = path-style exactly "
+                   "when an endpoint is set."),
+      with_default("profile", Schema::string(), "\"\"",
+                   "S3: profile of ~/.aws/credentials when AWS_ACCESS_KEY_ID is not set (empty: AWS_PROFILE, else default)."),
+      with_default("parallel-requests", Schema::integer().at_least(1), "8", "Uploads in flight per rank."),
+      with_default("multipart-mib", Schema::integer().at_least(1), "64",
+                   "Objects larger than this go up in parts (S3 multipart upload, GCS resumable upload)."),
+      with_default("part-mib", Schema::integer().at_least(1), "32", "Part size (S3: at least 5)."),
+  });
+}
+
 namespace {
 
 Schema n5_schema() {
   return Schema::object({
-      required("path", Schema::string(), "N5 container directory (relative paths: against the workflow directory)."),
+      required("path", Schema::string(),
+               "N5 container: a directory (relative paths: against the workflow directory), `s3://bucket/prefix` or "
+               "`gs://bucket/prefix`."),
       required("dataset", Schema::string(),
                "Scale-0 dataset inside the container, e.g. `s0`; scale s replaces the trailing 0 with s."),
+      with_default("bucket", bucket_schema(), "{}", "How to reach an s3:// or gs:// path."),
   });
 }
 
 Schema zarr_schema() {
   return Schema::object({
-      required("path", Schema::string(), "Zarr container directory (relative paths: against the workflow directory)."),
+      required("path", Schema::string(),
+               "Zarr container: a directory (relative paths: against the workflow directory), `s3://bucket/prefix` or "
+               "`gs://bucket/prefix`."),
       required("dataset", Schema::string(),
                "Scale-0 array inside the container, e.g. `s0` (`\"\"` when the container itself is the array); "
                "scale s replaces the trailing 0 with s."),
@@ -41,6 +64,7 @@ Schema zarr_schema() {
                    "takes precedence (with a warning when they disagree)."),
       with_default("global-offset", Schema::ints(3), "[0,0,0]",
                    "Global [x,y,z] coordinate of array element (0,0,0) at scale 0 (divided by 2^s at scale s)."),
+      with_default("bucket", bucket_schema(), "{}", "How to reach an s3:// or gs:// path."),
   });
 }
 
@@ -62,9 +86,11 @@ Schema slice_files_schema() {
 Schema precomputed_schema() {
   return Schema::object({
       required("path", Schema::string(),
-               "Neuroglancer precomputed volume: a directory, `file://...` or `precomputed://file://...`."),
+               "Neuroglancer precomputed volume: a directory, `file://...`, `s3://bucket/prefix`, `gs://bucket/prefix`, "
+               "optionally behind `precomputed://`."),
       with_default("scale", Schema::integer().at_least(0), "0",
                    "Index in the info file's `scales` that is this volume's scale 0; scale s reads index scale+s."),
+      with_default("bucket", bucket_schema(), "{}", "How to reach an s3:// or gs:// path."),
   });
 }
 

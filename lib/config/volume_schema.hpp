@@ -9,5 +9,8 @@ namespace dflow::config {
 const std::vector<std::string>& volume_services();
 Schema geometry_schema();
 Schema volume_schema();
+// `bucket:` next to a path that may be s3:// or gs://: endpoint, region, path-style, profile,
+// parallel requests and part sizes (kv::Options; io/open_volume.hpp's bucket_options reads it).
+Schema bucket_schema();
 
 }  // namespace dflow::config

@@ -14,6 +14,7 @@
 #include "core/log.hpp"
 #include "export/pyramid_plan.hpp"
 #include "io/precomputed/metadata.hpp"
+#include "kvstore/stores.hpp"
 #include "mpi/brick_runner.hpp"
 #include "mpi/gather.hpp"
 #include "mpi/journal.hpp"
@@ -46,7 +47,7 @@ std::unique_ptr<PrecomputedSink> make_staging(const LevelSink& sink, const Expor
   o.chunk_size = std::holds_alternative<PrecomputedOutput>(settings.output)
                      ? std::get<PrecomputedOutput>(settings.output).chunk_size
                      : Vec3::fill(64);
-  return std::make_unique<PrecomputedSink>(std::make_shared<DirectoryStore>(settings.exec_dir / kStagingDir),
+  return std::make_unique<PrecomputedSink>(std::make_shared<kv::FileStore>(settings.exec_dir / kStagingDir),
                                            make_info(write_boxes(sink, settings.max_scale), o));
 }
 
@@ -117,7 +118,7 @@ std::unique_ptr<LevelSink> make_sink(const ExportSettings& settings, const Box& 
   if (const auto* p = std::get_if<PrecomputedOutput>(&settings.output)) {
     std::vector<Box> boxes;
     for (int s = 0; s <= settings.max_scale; ++s) boxes.push_back(scale_box(box0, s));
-    return std::make_unique<PrecomputedSink>(std::make_shared<DirectoryStore>(precomputed::local_path(p->path)),
+    return std::make_unique<PrecomputedSink>(kv::open_kvstore(p->path, p->bucket),
                                              make_info(boxes, *p));
   }
   return std::make_unique<DvidSink>(std::get<DvidOutput>(settings.output), box0, settings.max_scale);

@@ -44,7 +44,9 @@ workflow.yaml:
   input: {n5|zarr|hdf5|slice-files|precomputed: {...}, geometry: {bounding-box: ...}}
   output:
     precomputed: {path, encoding: jpeg|raw, jpeg-quality: 85, chunk-size: [64,64,64],
-                  resolution: [8,8,8], sharded: false, shard-bytes: -1}
+                  resolution: [8,8,8], sharded: false, shard-bytes: -1,
+                  bucket: {endpoint, region, path-style, profile, parallel-requests, multipart-mib, part-mib}}
+    # path: a directory, s3://bucket/prefix or gs://bucket/prefix (credentials: README "Buckets")
     # or
     dvid: {server, uuid, grayscale-name, create-if-necessary: false,
            creation-settings: {compression: none|jpeg|lz4, voxel-size: 8.0, voxel-units: nanometers,
@@ -79,9 +81,17 @@ ExportSettings settings_from(const config::WorkflowConfig& cfg, const std::strin
   if (out["precomputed"]) {
     const YAML::Node p = out["precomputed"];
     PrecomputedOutput o;
-    fs::path path = precomputed::local_path(p["path"].as<std::string>());
-    if (path.is_relative()) path = exec_dir / path;
-    o.path = path.lexically_normal().string();
+    std::string url = p["path"].as<std::string>();
+    if (url.rfind("precomputed://", 0) == 0) url = url.substr(14);
+    if (kv::is_bucket_url(url)) {
+      kv::parse_location(url);  // a malformed bucket URL is refused here, naming it
+      o.path = url;
+    } else {
+      fs::path path = precomputed::local_path(url);
+      if (path.is_relative()) path = exec_dir / path;
+      o.path = path.lexically_normal().string();
+    }
+    o.bucket = bucket_options(p["bucket"]);
     o.encoding = p["encoding"].as<std::string>() == "raw" ? precomputed::Encoding::raw : precomputed::Encoding::jpeg;
     o.jpeg_quality = p["jpeg-quality"].as<int>();
     check_range(file, "output.precomputed.jpeg-quality", o.jpeg_quality, 1, 100);

@@ -70,7 +70,7 @@ std::string info_difference(const Info& ours, const Info& existing) {
   return fmt::format("{}: {} in this export, {} in the existing info", where, here, there);
 }
 
-PrecomputedSink::PrecomputedSink(std::shared_ptr<ObjectStore> store, Info info)
+PrecomputedSink::PrecomputedSink(std::shared_ptr<kv::KvStore> store, Info info)
     : store_(std::move(store)), info_(std::move(info)) {}
 
 std::string PrecomputedSink::describe() const {
@@ -103,7 +103,8 @@ void PrecomputedSink::prepare() {
     return;
   }
   const std::string text = info_to_json(info_);
-  store_->put("info", std::as_bytes(std::span(text.data(), text.size())));
+  store_->put("info", std::as_bytes(std::span(text.data(), text.size())), {.content_type = "application/json"});
+  store_->flush();
 }
 
 bool PrecomputedSink::reads_back_exactly() const {
@@ -133,11 +134,19 @@ LevelStats PrecomputedSink::write(int scale, const LevelView& level) {
   const Scale& s = info_.scales.at(size_t(scale));
   const Box region = level.box.intersect(s.bounds());
   if (region.empty()) return {};
-  return s.sharding ? write_sharded(s, level, region) : write_unsharded(s, level, region);
+  LevelStats st = s.sharding ? write_sharded(s, level, region) : write_unsharded(s, level, region);
+  // A brick is journaled as done when write() returns: its queued uploads must have landed.
+  const auto t0 = Clock::now();
+  store_->flush();
+  st.store_seconds += seconds(t0, Clock::now());
+  return st;
 }
 
 LevelStats PrecomputedSink::write_unsharded(const Scale& s, const LevelView& level, const Box& region) {
   LevelStats st;
+  // Raw chunks compress well and a bucket serves them with Content-Encoding; a directory keeps the
+  // plain bytes (a static file server would not add the header).
+  const bool gzip_raw = s.encoding == Encoding::raw && store_->local_root().empty();
   const Vec3 g0 = floor_div(region.lo - s.voxel_offset, s.chunk_size);
   const Vec3 g1 = ceil_div(region.hi - s.voxel_offset, s.chunk_size);
   for (int64_t z = g0.z; z < g1.z; ++z)
@@ -145,9 +154,14 @@ LevelStats PrecomputedSink::write_unsharded(const Scale& s, const LevelView& lev
       for (int64_t x = g0.x; x < g1.x; ++x) {
         const Box cb = s.chunk_box({x, y, z});
         const auto t0 = Clock::now();
-        const auto bytes = encode(s, level, cb);
+        auto bytes = encode(s, level, cb);
+        kv::PutOptions po;
+        if (gzip_raw) {
+          bytes = gzip::compress(bytes, gzip::Format::gzip);
+          po.content_encoding = "gzip";
+        }
         const auto t1 = Clock::now();
-        store_->put(s.key + "/" + chunk_name(cb), bytes);
+        store_->put(s.key + "/" + chunk_name(cb), bytes, po);
         st.encode_seconds += seconds(t0, t1);
         st.store_seconds += seconds(t1, Clock::now());
         ++st.objects;

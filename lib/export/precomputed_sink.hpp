@@ -1,25 +1,29 @@
 #pragma once
 // A neuroglancer precomputed volume as export-grayscale's output: the info file (one scale per
-// pyramid level) and the chunks or shards of each level, through an ObjectStore.
+// pyramid level) and the chunks or shards of each level, through a kv::KvStore (a directory, s3://
+// or gs://).
 //
 // Layout (precomputed.md §1): scale s has key "<rx>_<ry>_<rz>" (resolution * 2^s, CloudVolume's
 // naming), voxel_offset/size = the scale box [floor(lo/2^s), ceil(hi/2^s)), one chunk size for all
 // scales; unsharded chunks "x0-x1_y0-y1_z0-z1" (edge chunks truncated) written uncompressed under
 // their plain names; sharded scales (identity hash, igneous' parameters with the shard size target
 // divided by 8 per level, so each level's shards nest in scale 0's) as whole "<hex>.shard" files.
+// In a bucket: info as application/json, chunks and shards as application/octet-stream; unsharded raw
+// chunks gzip'd with Content-Encoding: gzip (precomputed.md 1.5); never shards (Range requests).
 #include <array>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "export/object_store.hpp"
 #include "export/sink.hpp"
 #include "io/precomputed/metadata.hpp"
+#include "kvstore/kvstore.hpp"
 
 namespace dflow::exporter {
 
 struct PrecomputedOutput {
-  std::string path;  // as configured (resolved against the exec dir by the caller)
+  std::string path;  // as configured (resolved against the exec dir by the caller), or s3://, gs://
+  kv::Options bucket;  // how to reach a bucket (output.precomputed.bucket)
   precomputed::Encoding encoding = precomputed::Encoding::jpeg;
   int jpeg_quality = 85;
   Vec3 chunk_size{64, 64, 64};
@@ -37,7 +41,7 @@ std::string info_difference(const precomputed::Info& ours, const precomputed::In
 
 class PrecomputedSink final : public LevelSink {
  public:
-  PrecomputedSink(std::shared_ptr<ObjectStore> store, precomputed::Info info);
+  PrecomputedSink(std::shared_ptr<kv::KvStore> store, precomputed::Info info);
 
   const precomputed::Info& info() const { return info_; }
   std::string describe() const override;
@@ -55,7 +59,7 @@ class PrecomputedSink final : public LevelSink {
   LevelStats write_sharded(const precomputed::Scale& s, const LevelView& level, const Box& region);
   std::vector<std::byte> encode(const precomputed::Scale& s, const LevelView& level, const Box& chunk_box);
 
-  std::shared_ptr<ObjectStore> store_;
+  std::shared_ptr<kv::KvStore> store_;
   precomputed::Info info_;
   std::vector<std::byte> buf_;  // one chunk's voxels
 };

@@ -56,6 +56,20 @@ void check_scale(const YAML::Node& cfg, const std::string& service, int scale) {
 
 }  // namespace
 
+kv::Options bucket_options(const YAML::Node& b) {
+  kv::Options o;
+  if (!b) return o;
+  o.endpoint = b["endpoint"].as<std::string>();
+  o.region = b["region"].as<std::string>();
+  const std::string ps = b["path-style"].as<std::string>();
+  if (ps != "auto") o.path_style = ps == "true";
+  o.profile = b["profile"].as<std::string>();
+  o.parallel_requests = b["parallel-requests"].as<int>();
+  o.multipart_bytes = b["multipart-mib"].as<int64_t>() << 20;
+  o.part_bytes = b["part-mib"].as<int64_t>() << 20;
+  return o;
+}
+
 std::string scaled_dataset_name(const std::string& dataset, int scale) {
   std::string name = dataset;
   while (!name.empty() && name.front() == '/') name.erase(0, 1);  // "/s0" as z5py accepts it
@@ -78,15 +92,18 @@ std::unique_ptr<VolumeReader> open_volume(const YAML::Node& cfg, const fs::path&
       fail("{}: {}", service, e.what());
     }
   };
-  if (service == "n5") return open_n5(resolve(base_dir, s["path"].as<std::string>()), dataset());
+  const std::string path = s["path"] ? s["path"].as<std::string>() : std::string();
+  if (service == "n5" && kv::is_bucket_url(path)) return open_n5(kv::open_kvstore(path, bucket_options(s["bucket"])), dataset());
+  if (service == "n5") return open_n5(resolve(base_dir, path), dataset());
   if (service == "zarr") {
     // flyemflows: the offset is in scale-0 voxels and divided by 2^s for scale s.
     const Vec3 offset = floor_div(config::as_vec3(s["global-offset"]), Vec3::fill(int64_t{1} << scale));
-    return open_zarr(resolve(base_dir, s["path"].as<std::string>()), dataset(),
-                     parse_zarr_store(s["store-type"].as<std::string>()), offset);
+    const ZarrStore layout = parse_zarr_store(s["store-type"].as<std::string>());
+    if (kv::is_bucket_url(path)) return open_zarr(kv::open_kvstore(path, bucket_options(s["bucket"])), dataset(), layout, offset);
+    return open_zarr(resolve(base_dir, path), dataset(), layout, offset);
   }
   if (service == "precomputed")
-    return open_precomputed(resolve_precomputed(base_dir, s["path"].as<std::string>()), s["scale"].as<int>() + scale);
+    return open_precomputed(resolve_precomputed(base_dir, path), s["scale"].as<int>() + scale, bucket_options(s["bucket"]));
 
   if (scale != 0) fail("{}: only scale 0 is stored (asked for scale {})", service, scale);
   if (service == "hdf5") return open_hdf5(resolve(base_dir, s["path"].as<std::string>()), s["dataset"].as<std::string>());

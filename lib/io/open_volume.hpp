@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "io/volume.hpp"
+#include "kvstore/kvstore.hpp"
 
 namespace dflow {
 
@@ -18,6 +19,9 @@ namespace dflow {
 // hdf5 and slice-files have scale 0 only.
 std::unique_ptr<VolumeReader> open_volume(const YAML::Node& validated_volume_config, const std::filesystem::path& base_dir,
                                           int scale = 0);
+
+// kv::Options from a validated `bucket:` block (config/volume_schema.hpp bucket_schema).
+kv::Options bucket_options(const YAML::Node& bucket);
 
 // The dataset name of scale `scale` for a scale-0 name ("s0" -> "s3"); throws if `scale` > 0 and the
 // name does not end in 0.

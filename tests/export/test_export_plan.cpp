@@ -7,7 +7,7 @@
 
 #include "codec/gzip.hpp"
 #include "core/files.hpp"
-#include "export/object_store.hpp"
+#include "kvstore/stores.hpp"
 #include "export/precomputed_sink.hpp"
 #include "export/pyramid_plan.hpp"
 #include "export/shard_writer.hpp"
@@ -187,7 +187,7 @@ TEST_CASE("the precomputed sink writes a brick's chunks, truncated at the volume
   o.encoding = Encoding::raw;
   o.chunk_size = {32, 32, 32};
   const Box box0{{0, 0, 0}, {70, 40, 33}};
-  PrecomputedSink sink(std::make_shared<DirectoryStore>(dir), make_info({box0, scale_box(box0, 1)}, o));
+  PrecomputedSink sink(std::make_shared<kv::FileStore>(dir), make_info({box0, scale_box(box0, 1)}, o));
   sink.prepare();
   Array3<uint8_t> level(Box{{0, 0, 0}, {128, 64, 64}}, 0);
   for (size_t i = 0; i < level.size(); ++i) level.data()[i] = uint8_t(i * 7 % 251);
@@ -200,7 +200,7 @@ TEST_CASE("the precomputed sink writes a brick's chunks, truncated at the volume
   CHECK(got.vec() == level.crop(box0).vec());
   // A second prepare() with the same info is fine; a different one is refused.
   sink.prepare();
-  PrecomputedSink other(std::make_shared<DirectoryStore>(dir), make_info({Box{{0, 0, 0}, {70, 40, 34}}}, o));
+  PrecomputedSink other(std::make_shared<kv::FileStore>(dir), make_info({Box{{0, 0, 0}, {70, 40, 34}}}, o));
   CHECK_THROWS_WITH(other.prepare(), Catch::Contains("an existing output with a different info") &&
                                          Catch::Contains((dir / "info").string()));
 }

@@ -8,10 +8,16 @@
 
 #include "io/volume.hpp"
 
+namespace dflow::kv {
+class KvStore;
+}
+
 namespace dflow {
 
 // Opens <container>/<dataset> (e.g. "seg.n5", "s0"). Throws Error naming the path if it is not an N5 dataset.
 std::unique_ptr<VolumeReader> open_n5(const std::filesystem::path& container, const std::string& dataset);
+// The same in any key-value store (a directory, s3://, gs://): chunk keys "<dataset>/<i>/<j>/<k>".
+std::unique_ptr<VolumeReader> open_n5(std::shared_ptr<kv::KvStore> container, const std::string& dataset);
 
 // Creates (or reopens, if identical) an N5 dataset and writes chunk-aligned data into it.
 struct N5Spec {

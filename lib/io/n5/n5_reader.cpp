@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/files.hpp"
+#include "kvstore/kvstore.hpp"
 #include "io/n5/chunk_copy.hpp"
 #include "io/n5/n5.hpp"
 #include "io/n5/n5_chunk.hpp"
@@ -16,7 +17,8 @@ namespace {
 
 class N5Reader final : public VolumeReader {
  public:
-  N5Reader(fs::path dir, n5::Metadata m) : dir_(std::move(dir)), dir_str_(dir_.string()), m_(std::move(m)) {}
+  N5Reader(std::shared_ptr<kv::KvStore> store, n5::Metadata m)
+      : store_(std::move(store)), dir_str_(store_->describe("")), m_(std::move(m)) {}
 
   DType dtype() const override { return m_.dtype; }
   Box bounds() const override { return {{0, 0, 0}, m_.shape}; }
@@ -36,8 +38,8 @@ class N5Reader final : public VolumeReader {
         for (int64_t i = glo.x; i < ghi.x; ++i) {
           const Vec3 origin = Vec3{i, j, k} * m_.chunk;
           const Box region = Box{origin, origin + m_.chunk}.intersect(box);
-          const std::string path = fmt::format("{}/{}/{}/{}", dir_str_, i, j, k);
-          auto file = read_file_if_exists(path);
+          const std::string key = fmt::format("{}/{}/{}", i, j, k);
+          auto file = store_->get(key);
           if (!file) {  // N5 datasets are sparse: an absent chunk is all zeros
             fill_region(out.data(), box, region, std::span(zero, elem));
             continue;
@@ -46,7 +48,7 @@ class N5Reader final : public VolumeReader {
           try {
             size = n5::decode_chunk(*file, m_, buf);
           } catch (const Error& e) {
-            fail("n5: {}: chunk (x,y,z) [{},{},{}] {}", path, i, j, k, e.what());
+            fail("n5: {}: chunk (x,y,z) [{},{},{}] {}", store_->describe(key), i, j, k, e.what());
           }
           const Box stored{origin, origin + size};
           // A chunk stored smaller than the volume needs (short header) reads as zeros beyond its data.
@@ -56,30 +58,40 @@ class N5Reader final : public VolumeReader {
   }
 
  private:
-  fs::path dir_;
+  std::shared_ptr<kv::KvStore> store_;  // the dataset
   std::string dir_str_;
   n5::Metadata m_;
 };
 
 }  // namespace
 
-std::unique_ptr<VolumeReader> open_n5(const std::filesystem::path& container, const std::string& dataset) {
+std::unique_ptr<VolumeReader> open_n5(std::shared_ptr<kv::KvStore> container, const std::string& dataset) {
   std::string ds = dataset;
   while (!ds.empty() && ds.front() == '/') ds.erase(ds.begin());
-  const fs::path dir = ds.empty() ? container : container / ds;
-  const fs::path attrs_path = dir / "attributes.json";
-  if (!fs::is_directory(container)) fail("n5: {}: no such N5 container", container.string());
-  if (!fs::is_directory(dir)) fail("n5: {}: no such dataset in {}", dir.string(), container.string());
-  auto text = read_file_if_exists(attrs_path);
-  if (!text) fail("n5: {}: not an N5 dataset (no attributes.json)", dir.string());
+  auto dir = kv::substore(container, ds);
+  auto text = dir->get("attributes.json");
+  if (!text) {
+    container->check_readable();  // a missing bucket or wrong credentials say so
+    fail("n5: {}: not an N5 dataset (no attributes.json)", dir->describe(""));
+  }
+  const std::string attrs_path = dir->describe("attributes.json");
   nlohmann::json attrs;
   try {
     attrs = nlohmann::json::parse(reinterpret_cast<const char*>(text->data()),
                                   reinterpret_cast<const char*>(text->data() + text->size()));
   } catch (const nlohmann::json::exception& e) {
-    fail("n5: {}: invalid JSON: {}", attrs_path.string(), e.what());
+    fail("n5: {}: invalid JSON: {}", attrs_path, e.what());
   }
-  return std::make_unique<N5Reader>(dir, n5::parse_metadata(attrs, "n5: " + attrs_path.string()));
+  return std::make_unique<N5Reader>(dir, n5::parse_metadata(attrs, "n5: " + attrs_path));
+}
+
+std::unique_ptr<VolumeReader> open_n5(const std::filesystem::path& container, const std::string& dataset) {
+  std::string ds = dataset;
+  while (!ds.empty() && ds.front() == '/') ds.erase(ds.begin());
+  const fs::path dir = ds.empty() ? container : container / ds;
+  if (!fs::is_directory(container)) fail("n5: {}: no such N5 container", container.string());
+  if (!fs::is_directory(dir)) fail("n5: {}: no such dataset in {}", dir.string(), container.string());
+  return open_n5(kv::open_kvstore(container.string()), ds);
 }
 
 }  // namespace dflow

@@ -205,18 +205,29 @@ std::string info_to_json(const Info& info) {
 }
 
 Info read_info(const std::filesystem::path& dir) {
-  const std::filesystem::path path = dir / "info";
-  if (auto bytes = read_file_if_exists(path)) {
-    if (looks_gzipped(*bytes)) *bytes = gunzip(*bytes, "precomputed: " + path.string());
-    return parse_info(std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size()), "precomputed: " + path.string());
-  }
-  const std::filesystem::path gz = dir / "info.gz";
-  if (auto bytes = read_file_if_exists(gz)) {
-    const auto text = gunzip(*bytes, "precomputed: " + gz.string());
-    return parse_info(std::string(reinterpret_cast<const char*>(text.data()), text.size()), "precomputed: " + gz.string());
-  }
   if (!std::filesystem::exists(dir)) fail("precomputed: {}: no such directory", dir.string());
-  fail("precomputed: {}: no info file (not a precomputed volume?)", path.string());
+  return read_info(*kv::open_kvstore(dir.string()));
+}
+
+Info read_info(const kv::KvStore& store) {
+  const std::string where = "precomputed: " + store.describe("info");
+  if (auto bytes = store.get("info")) {
+    if (looks_gzipped(*bytes)) *bytes = gunzip(*bytes, where);
+    return parse_info(std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size()), where);
+  }
+  if (auto bytes = store.get("info.gz")) {
+    const auto text = gunzip(*bytes, "precomputed: " + store.describe("info.gz"));
+    return parse_info(std::string(reinterpret_cast<const char*>(text.data()), text.size()), "precomputed: " + store.describe("info.gz"));
+  }
+  store.check_readable();  // a missing bucket or wrong credentials say so
+  fail("{}: no info file (not a precomputed volume?)", where);
+}
+
+std::shared_ptr<kv::KvStore> open_store(const std::string& url, const kv::Options& options) {
+  std::string p = url;
+  if (p.rfind("precomputed://", 0) == 0) p = p.substr(14);
+  if (kv::is_bucket_url(p)) return kv::open_kvstore(p, options);
+  return kv::open_kvstore(local_path(url).string());
 }
 
 std::filesystem::path local_path(const std::string& url) {
@@ -226,7 +237,7 @@ std::filesystem::path local_path(const std::string& url) {
   };
   strip("precomputed://");
   if (p.find("://") != std::string::npos && p.rfind("file://", 0) != 0)
-    fail("precomputed: {}: only local paths (\"/path\" or \"file:///path\") are supported", url);
+    fail("precomputed: {}: only local paths (\"/path\", \"file:///path\"), s3:// and gs:// are supported", url);
   strip("file://");
   if (p.empty()) fail("precomputed: empty path");
   while (p.size() > 1 && p.back() == '/') p.pop_back();

@@ -10,6 +10,7 @@
 
 #include "core/dtype.hpp"
 #include "core/geometry.hpp"
+#include "kvstore/kvstore.hpp"
 
 namespace dflow::precomputed {
 
@@ -58,8 +59,13 @@ std::string info_to_json(const Info& info);
 
 // Reads and parses "<dir>/info" (or CloudFiles' gzip'd "<dir>/info.gz").
 Info read_info(const std::filesystem::path& dir);
+// The same from any key-value store: "info" (or "info.gz"; gzip'd content detected).
+Info read_info(const kv::KvStore& store);
 
 // "precomputed://file:///a/b", "file:///a/b" or "/a/b" -> "/a/b".
 std::filesystem::path local_path(const std::string& url);
+// The store of a precomputed URL: a local path (as local_path), s3://bucket/prefix or gs://bucket/prefix,
+// optionally behind "precomputed://".
+std::shared_ptr<kv::KvStore> open_store(const std::string& url, const kv::Options& options = {});
 
 }  // namespace dflow::precomputed

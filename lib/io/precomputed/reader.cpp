@@ -28,16 +28,16 @@ void zero_region(std::byte* dst, const Box& dst_box, const Box& region, size_t e
 
 class PrecomputedReader final : public VolumeReader {
  public:
-  PrecomputedReader(std::filesystem::path dir, Info info, int scale)
+  PrecomputedReader(std::shared_ptr<kv::KvStore> store, Info info, int scale)
       : info_(std::move(info)), scale_(info_.scales.at(static_cast<size_t>(scale))),
-        scale_dir_((dir / scale_.key).lexically_normal()) {
-    if (scale_.sharding) sharded_.emplace(scale_dir_, *scale_.sharding);
+        scale_store_(kv::substore(std::move(store), scale_.key)) {
+    if (scale_.sharding) sharded_.emplace(scale_store_, *scale_.sharding);
   }
 
   DType dtype() const override { return info_.dtype; }
   Box bounds() const override { return scale_.bounds(); }
   Vec3 chunk_shape() const override { return scale_.chunk_size; }
-  std::string describe() const override { return "precomputed:" + scale_dir_.string(); }
+  std::string describe() const override { return "precomputed:" + scale_store_->describe(""); }
 
   void read(const Box& box, std::span<std::byte> out) const override {
     check_box(box);
@@ -81,36 +81,45 @@ class PrecomputedReader final : public VolumeReader {
       try {
         decode_chunk(scale_, info_.dtype, chunk_box, *bytes, dst);
       } catch (const Error& e) {
-        fail("precomputed: {}: {}: {}", sharded_->shard_path(locate(*scale_.sharding, id).shard).string(), what, e.what());
+        fail("precomputed: {}: {}: {}", sharded_->shard_path(locate(*scale_.sharding, id).shard), what, e.what());
       }
       return true;
     }
-    std::filesystem::path path;
-    auto bytes = read_unsharded_chunk(scale_dir_, scale_, info_.dtype, chunk_box, &path);
+    std::string where;
+    auto bytes = read_unsharded_chunk(*scale_store_, scale_, info_.dtype, chunk_box, &where);
     if (!bytes) return false;
     try {
       decode_chunk(scale_, info_.dtype, chunk_box, *bytes, dst);
     } catch (const Error& e) {
-      fail("precomputed: {}: {}", path.string(), e.what());
+      fail("precomputed: {}: {}", where, e.what());
     }
     return true;
   }
 
   Info info_;
   Scale scale_;
-  std::filesystem::path scale_dir_;
+  std::shared_ptr<kv::KvStore> scale_store_;
   std::optional<ShardedReader> sharded_;
 };
 
 }  // namespace
 
-std::unique_ptr<VolumeReader> open_precomputed(const std::string& path, int scale) {
-  const std::filesystem::path dir = precomputed::local_path(path);
-  Info info = precomputed::read_info(dir);
+std::unique_ptr<VolumeReader> open_precomputed(std::shared_ptr<kv::KvStore> store, int scale) {
+  Info info = precomputed::read_info(*store);
   if (scale < 0 || static_cast<size_t>(scale) >= info.scales.size())
-    fail("precomputed: {}: scale {} requested, the info has {} scale(s) (0..{})", dir.string(), scale,
+    fail("precomputed: {}: scale {} requested, the info has {} scale(s) (0..{})", store->describe(""), scale,
          info.scales.size(), info.scales.size() - 1);
-  return std::make_unique<PrecomputedReader>(dir, std::move(info), scale);
+  return std::make_unique<PrecomputedReader>(std::move(store), std::move(info), scale);
+}
+
+std::unique_ptr<VolumeReader> open_precomputed(const std::string& path, int scale, const kv::Options& options) {
+  std::string p = path;
+  if (p.rfind("precomputed://", 0) == 0) p = p.substr(14);
+  if (!kv::is_bucket_url(p)) {
+    const std::filesystem::path dir = precomputed::local_path(path);
+    if (!std::filesystem::exists(dir)) fail("precomputed: {}: no such directory", dir.string());
+  }
+  return open_precomputed(precomputed::open_store(path, options), scale);
 }
 
 }  // namespace dflow

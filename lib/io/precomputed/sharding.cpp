@@ -148,47 +148,6 @@ std::vector<MinishardEntry> decode_minishard_index(std::span<const std::byte> da
 
 namespace {
 
-// An open file for positioned reads; a missing file is reported as !ok().
-class RangeFile {
- public:
-  explicit RangeFile(const std::filesystem::path& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) {
-      if (errno == ENOENT) return;
-      fail("{}: cannot open: {}", path.string(), std::strerror(errno));
-    }
-    struct stat st {};
-    if (::fstat(fd_, &st) != 0) fail("{}: cannot stat: {}", path.string(), std::strerror(errno));
-    size_ = static_cast<uint64_t>(st.st_size);
-  }
-  ~RangeFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  RangeFile(const RangeFile&) = delete;
-  RangeFile& operator=(const RangeFile&) = delete;
-
-  bool ok() const { return fd_ >= 0; }
-  uint64_t size() const { return size_; }
-  // Reads [offset, offset+n); the caller has checked the range against size().
-  std::vector<std::byte> read(uint64_t offset, uint64_t n) const {
-    std::vector<std::byte> buf(n);
-    uint64_t done = 0;
-    while (done < n) {
-      const ssize_t r = ::pread(fd_, buf.data() + done, n - done, static_cast<off_t>(offset + done));
-      if (r < 0 && errno == EINTR) continue;
-      if (r < 0) fail("{}: read failed at byte {}: {}", path_.string(), offset + done, std::strerror(errno));
-      if (r == 0) fail("{}: unexpected end of file at byte {} (wanted {} bytes at {})", path_.string(), offset + done, n, offset);
-      done += static_cast<uint64_t>(r);
-    }
-    return buf;
-  }
-
- private:
-  std::filesystem::path path_;
-  int fd_ = -1;
-  uint64_t size_ = 0;
-};
-
 // Bound on cached minishard indexes (each holds 24 bytes per chunk); cleared wholesale when full.
 constexpr size_t kMaxCachedMinishards = 8192;
 
@@ -200,8 +159,23 @@ struct ShardedReader::Minishard {
   std::vector<MinishardEntry> entries;  // sorted by id
 };
 
-ShardedReader::ShardedReader(std::filesystem::path dir, ShardingSpec spec) : dir_(std::move(dir)), spec_(spec) {}
+ShardedReader::ShardedReader(std::shared_ptr<const kv::KvStore> store, ShardingSpec spec)
+    : store_(std::move(store)), spec_(spec) {}
 ShardedReader::~ShardedReader() = default;
+
+namespace {
+
+// Bytes [offset, offset+n) of the shard; fails naming `where` if the object ends first.
+std::vector<std::byte> read_exact(const kv::KvStore& store, const std::string& name, uint64_t offset, uint64_t n,
+                                  const std::string& where) {
+  auto bytes = store.get_range(name, offset, n);
+  if (!bytes) fail("{}: shard file disappeared while reading", where);
+  if (bytes->size() != n)
+    fail("{}: unexpected end of the shard file (wanted {} bytes at {}, got {})", where, n, offset, bytes->size());
+  return std::move(*bytes);
+}
+
+}  // namespace
 
 std::shared_ptr<const ShardedReader::Minishard> ShardedReader::minishard(const ShardLocation& loc,
                                                                           const std::string& what) const {
@@ -212,22 +186,21 @@ std::shared_ptr<const ShardedReader::Minishard> ShardedReader::minishard(const S
   }
   // Parse outside the lock; two threads may both parse the same minishard, which is harmless.
   auto ms = std::make_shared<Minishard>();
-  const std::filesystem::path path = shard_path(loc.shard);
-  RangeFile file(path);
-  if (file.ok()) {
+  const std::string name = shard_file_name(spec_, loc.shard);
+  if (auto file_size = store_->size(name)) {
     ms->file_exists = true;
-    ms->file_size = file.size();
+    ms->file_size = *file_size;
     const uint64_t index_end = uint64_t(16) << spec_.minishard_bits;
-    const std::string where = fmt::format("precomputed: {} (minishard {}, for {})", path.string(), loc.minishard, what);
-    if (file.size() < index_end)
-      fail("{}: shard file is {} bytes, shorter than its {}-byte shard index (truncated)", where, file.size(), index_end);
-    const auto entry = file.read(16 * loc.minishard, 16);
+    const std::string where = fmt::format("precomputed: {} (minishard {}, for {})", store_->describe(name), loc.minishard, what);
+    if (*file_size < index_end)
+      fail("{}: shard file is {} bytes, shorter than its {}-byte shard index (truncated)", where, *file_size, index_end);
+    const auto entry = read_exact(*store_, name, 16 * loc.minishard, 16, where);
     const uint64_t start = load_le64(entry.data()), end = load_le64(entry.data() + 8);
-    if (start > end || end > file.size() - index_end)
+    if (start > end || end > *file_size - index_end)
       fail("{}: shard index entry [{}, {}) is invalid for a file of {} bytes (corrupt or truncated)", where, start, end,
-           file.size());
+           *file_size);
     if (end > start) {
-      auto bytes = file.read(index_end + start, end - start);
+      auto bytes = read_exact(*store_, name, index_end + start, end - start, where);
       if (spec_.minishard_index_gzip) bytes = gunzip(bytes, where + ": minishard index");
       ms->entries = decode_minishard_index(bytes, index_end, where);
     }
@@ -245,16 +218,12 @@ std::optional<std::vector<std::byte>> ShardedReader::read_chunk(uint64_t chunk_i
   auto it = std::lower_bound(ms->entries.begin(), ms->entries.end(), chunk_id,
                              [](const MinishardEntry& e, uint64_t id) { return e.id < id; });
   if (it == ms->entries.end() || it->id != chunk_id) return std::nullopt;
-  const std::filesystem::path path = shard_path(loc.shard);
-  const std::string where = fmt::format("precomputed: {}: {}", path.string(), what);
+  const std::string name = shard_file_name(spec_, loc.shard);
+  const std::string where = fmt::format("precomputed: {}: {}", store_->describe(name), what);
   if (it->offset > ms->file_size || it->size > ms->file_size - it->offset)
     fail("{}: data range [{}, {}) runs past the end of the {}-byte shard file (corrupt or truncated)", where,
          it->offset, it->offset + it->size, ms->file_size);
-  RangeFile file(path);
-  if (!file.ok()) fail("{}: shard file disappeared while reading", where);
-  if (file.size() < it->offset + it->size)
-    fail("{}: shard file shrank to {} bytes while reading", where, file.size());
-  auto bytes = file.read(it->offset, it->size);
+  auto bytes = read_exact(*store_, name, it->offset, it->size, where);
   if (spec_.data_gzip) bytes = gunzip(bytes, where);
   return bytes;
 }

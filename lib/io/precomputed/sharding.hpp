@@ -1,7 +1,8 @@
 #pragma once
 // neuroglancer_uint64_sharded_v1 (neuroglancer/src/datasource/precomputed/sharded.md):
 // chunk id -> (shard file, minishard) via preshift + hash; shard index -> minishard index ->
-// chunk byte range. Local files only; ranges are read with pread so shards are never loaded whole.
+// chunk byte range. Shards are read through a kv::KvStore with ranged reads (pread locally, HTTP Range
+// in a bucket), so they are never loaded whole.
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -15,6 +16,7 @@
 
 #include "core/geometry.hpp"
 #include "io/precomputed/metadata.hpp"
+#include "kvstore/kvstore.hpp"
 
 namespace dflow::precomputed {
 
@@ -47,19 +49,20 @@ std::vector<MinishardEntry> decode_minishard_index(std::span<const std::byte> da
 // Reads chunks of one sharded scale. Thread-safe; minishard indexes are cached.
 class ShardedReader {
  public:
-  ShardedReader(std::filesystem::path dir, ShardingSpec spec);
+  // `scale_store` holds the scale's shard files.
+  ShardedReader(std::shared_ptr<const kv::KvStore> scale_store, ShardingSpec spec);
   ~ShardedReader();
   // The chunk's stored bytes (after data_encoding), or nullopt if the chunk is absent.
   // `what` names the chunk in errors ("chunk [1,2,0] (id 9)").
   std::optional<std::vector<std::byte>> read_chunk(uint64_t chunk_id, const std::string& what) const;
-  std::filesystem::path shard_path(uint64_t shard) const { return dir_ / shard_file_name(spec_, shard); }
+  std::string shard_path(uint64_t shard) const { return store_->describe(shard_file_name(spec_, shard)); }
   const ShardingSpec& spec() const { return spec_; }
 
  private:
   struct Minishard;
   std::shared_ptr<const Minishard> minishard(const ShardLocation& loc, const std::string& what) const;
 
-  std::filesystem::path dir_;
+  std::shared_ptr<const kv::KvStore> store_;
   ShardingSpec spec_;
   mutable std::mutex mutex_;
   mutable std::map<std::pair<uint64_t, uint64_t>, std::shared_ptr<const Minishard>> cache_;

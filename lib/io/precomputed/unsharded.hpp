@@ -10,15 +10,15 @@
 
 #include "core/dtype.hpp"
 #include "io/precomputed/metadata.hpp"
+#include "kvstore/kvstore.hpp"
 
 namespace dflow::precomputed {
 
 std::string chunk_name(const Box& chunk_box);
 
-// The chunk's encoded bytes (gunzipped if stored gzip'd), or nullopt if no file exists.
-// `path_out` receives the file actually read (for error messages).
-std::optional<std::vector<std::byte>> read_unsharded_chunk(const std::filesystem::path& scale_dir, const Scale& scale,
-                                                           DType dtype, const Box& chunk_box,
-                                                           std::filesystem::path* path_out = nullptr);
+// The chunk's encoded bytes (gunzipped if stored gzip'd), or nullopt if there is none, from a store
+// holding the scale's objects; `where_out` receives the object's name (for errors).
+std::optional<std::vector<std::byte>> read_unsharded_chunk(const kv::KvStore& scale_store, const Scale& scale, DType dtype,
+                                                           const Box& chunk_box, std::string* where_out = nullptr);
 
 }  // namespace dflow::precomputed

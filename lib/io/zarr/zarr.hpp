@@ -8,6 +8,10 @@
 
 #include "io/volume.hpp"
 
+namespace dflow::kv {
+class KvStore;
+}
+
 namespace dflow {
 
 enum class ZarrStore { directory, nested, n5 };
@@ -15,6 +19,9 @@ ZarrStore parse_zarr_store(const std::string& name);  // "DirectoryStore" | "Nes
 
 // global_offset (x,y,z): global coordinate of array element (0,0,0), as flyemflows' `global-offset`.
 std::unique_ptr<VolumeReader> open_zarr(const std::filesystem::path& path, const std::string& dataset,
+                                        ZarrStore store, Vec3 global_offset = {});
+// The same in any key-value store (a directory, s3://, gs://).
+std::unique_ptr<VolumeReader> open_zarr(std::shared_ptr<kv::KvStore> container, const std::string& dataset,
                                         ZarrStore store, Vec3 global_offset = {});
 
 }  // namespace dflow

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/files.hpp"
+#include "kvstore/kvstore.hpp"
 #include "io/n5/chunk_copy.hpp"
 #include "io/n5/n5.hpp"
 #include "io/zarr/zarr.hpp"
@@ -16,7 +17,8 @@ namespace {
 
 class ZarrReader final : public VolumeReader {
  public:
-  ZarrReader(fs::path dir, zarr::Metadata m) : dir_str_(dir.string()), m_(std::move(m)) {}
+  ZarrReader(std::shared_ptr<kv::KvStore> store, zarr::Metadata m)
+      : store_(std::move(store)), dir_str_(store_->describe("")), m_(std::move(m)) {}
 
   DType dtype() const override { return m_.dtype; }
   Box bounds() const override { return {{0, 0, 0}, m_.shape}; }
@@ -40,8 +42,8 @@ class ZarrReader final : public VolumeReader {
           const Box cbox{origin, origin + m_.chunk};
           const Box region = cbox.intersect(box);
           // Keys list chunk indices in zarr's axis order (z,y,x).
-          const std::string path = fmt::format("{}/{}{}{}{}{}", dir_str_, k, sep, j, sep, i);
-          auto file = read_file_if_exists(path);
+          const std::string key = fmt::format("{}{}{}{}{}", k, sep, j, sep, i);
+          auto file = store_->get(key);
           if (!file) {
             fill_region(out.data(), box, region, m_.fill);
             continue;
@@ -49,13 +51,14 @@ class ZarrReader final : public VolumeReader {
           try {
             m_.compressor.decompress_into(*file, buf);
           } catch (const Error& e) {
-            fail("zarr: {}: chunk (x,y,z) [{},{},{}] is corrupt: {}", path, i, j, k, e.what());
+            fail("zarr: {}: chunk (x,y,z) [{},{},{}] is corrupt: {}", store_->describe(key), i, j, k, e.what());
           }
           copy_chunk_region(buf.data(), cbox, layout, out.data(), box, region, elem);
         }
   }
 
  private:
+  std::shared_ptr<kv::KvStore> store_;  // the array
   std::string dir_str_;
   zarr::Metadata m_;
 };
@@ -90,42 +93,57 @@ ZarrStore parse_zarr_store(const std::string& name) {
   fail("zarr: store type '{}' is not supported (DirectoryStore, NestedDirectoryStore, N5Store)", name);
 }
 
-std::unique_ptr<VolumeReader> open_zarr(const std::filesystem::path& path, const std::string& dataset, ZarrStore store,
+std::unique_ptr<VolumeReader> open_zarr(std::shared_ptr<kv::KvStore> container, const std::string& dataset, ZarrStore store,
                                         Vec3 global_offset) {
   std::string ds = dataset;
   while (!ds.empty() && ds.front() == '/') ds.erase(ds.begin());
-  const fs::path dir = ds.empty() ? path : path / ds;
+  auto dir = kv::substore(container, ds);
   std::unique_ptr<VolumeReader> reader;
   std::string description;
   if (store == ZarrStore::n5) {
     // zarr's N5Store keeps a plain N5 dataset: reversed (x,y,z) dimensions, N5 chunk headers and
     // chunk paths x/y/z, fill value always 0, so the N5 reader reads it as is.
-    reader = open_n5(path, ds);
-    description = "zarr(N5Store):" + dir.string();
+    reader = open_n5(container, ds);
+    description = "zarr(N5Store):" + dir->describe("");
   } else {
-    if (!fs::is_directory(path)) fail("zarr: {}: no such zarr container", path.string());
-    const fs::path zarray = dir / ".zarray";
-    auto text = read_file_if_exists(zarray);
+    auto text = dir->get(".zarray");
     if (!text) {
-      if (fs::exists(dir / "attributes.json"))
-        fail("zarr: {}: no .zarray, but an N5 attributes.json (use store type N5Store)", dir.string());
-      if (!ds.empty() && fs::exists(path / ".zarray"))
+      container->check_readable();  // a missing directory or bucket, or wrong credentials, say so
+      if (dir->size("attributes.json"))
+        fail("zarr: {}: no .zarray, but an N5 attributes.json (use store type N5Store)", dir->describe(""));
+      if (!ds.empty() && container->size(".zarray"))
         fail("zarr: {}: not a zarr array (no .zarray); the container {} is itself an array: set dataset: \"\"",
-             dir.string(), path.string());
-      fail("zarr: {}: not a zarr array (no .zarray)", dir.string());
+             dir->describe(""), container->describe(""));
+      fail("zarr: {}: not a zarr array (no .zarray)", dir->describe(""));
     }
+    const std::string zarray = dir->describe(".zarray");
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(reinterpret_cast<const char*>(text->data()),
                                 reinterpret_cast<const char*>(text->data() + text->size()));
     } catch (const nlohmann::json::exception& e) {
-      fail("zarr: {}: invalid JSON: {}", zarray.string(), e.what());
+      fail("zarr: {}: invalid JSON: {}", zarray, e.what());
     }
-    reader = std::make_unique<ZarrReader>(dir, zarr::parse_zarray(j, store, "zarr: " + zarray.string()));
+    reader = std::make_unique<ZarrReader>(dir, zarr::parse_zarray(j, store, "zarr: " + zarray));
     description = reader->describe();
   }
   if (global_offset == Vec3{} && store != ZarrStore::n5) return reader;
   return std::make_unique<OffsetReader>(std::move(reader), global_offset, description);
+}
+
+std::unique_ptr<VolumeReader> open_zarr(const std::filesystem::path& path, const std::string& dataset, ZarrStore store,
+                                        Vec3 global_offset) {
+  if (store == ZarrStore::n5) {
+    std::string ds = dataset;
+    while (!ds.empty() && ds.front() == '/') ds.erase(ds.begin());
+    // The N5 reader's local checks first: their messages name the missing directory.
+    const fs::path dir = ds.empty() ? path : path / ds;
+    if (!fs::is_directory(path)) fail("n5: {}: no such N5 container", path.string());
+    if (!fs::is_directory(dir)) fail("n5: {}: no such dataset in {}", dir.string(), path.string());
+    return open_zarr(kv::open_kvstore(path.string()), dataset, store, global_offset);
+  }
+  if (!fs::is_directory(path)) fail("zarr: {}: no such zarr container", path.string());
+  return open_zarr(kv::open_kvstore(path.string()), dataset, store, global_offset);
 }
 
 }  // namespace dflow

@@ -1,6 +1,8 @@
-#include "dvid/client.hpp"
+#include "http/client.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 #include <thread>
 
 #include <curl/curl.h>
@@ -9,7 +11,7 @@
 #include "core/log.hpp"
 #include "core/secrets.hpp"
 
-namespace dflow::dvid {
+namespace dflow::http {
 namespace {
 
 struct GlobalInit {
@@ -19,6 +21,21 @@ struct GlobalInit {
 
 size_t on_body(char* data, size_t size, size_t n, void* user) {
   static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+// One header line per call; the status line and the blank line end up ignored (no ':').
+size_t on_header(char* data, size_t size, size_t n, void* user) {
+  const std::string_view line(data, size * n);
+  const size_t colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    std::string name(line.substr(0, colon));
+    for (char& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+    static_cast<Response*>(user)->headers.emplace_back(std::move(name), std::string(value));
+  }
   return size * n;
 }
 
@@ -32,6 +49,12 @@ std::string first_line(const std::string& s, size_t max = 300) {
 bool retryable_status(long status) { return status >= 500 || status == 429; }
 
 }  // namespace
+
+std::string Response::header(const std::string& name) const {
+  for (auto it = headers.rbegin(); it != headers.rend(); ++it)
+    if (it->first == name) return it->second;
+  return {};
+}
 
 struct Client::Curl {
   CURL* h = nullptr;
@@ -67,13 +90,16 @@ std::string Client::request_url(const std::string& path, bool admin) const {
 }
 
 Response Client::perform_once(const std::string& method, const std::string& u, std::span<const std::byte> body,
-                              const std::string& content_type, std::chrono::milliseconds timeout, Failure& failure) {
+                              const std::string& content_type, const RequestOptions& options,
+                              std::chrono::milliseconds timeout, Failure& failure) {
   CURL* h = curl_->h;
   curl_easy_reset(h);
   Response r;
   curl_easy_setopt(h, CURLOPT_URL, u.c_str());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &r);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(timeout.count(), 1)));
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(std::max<int64_t>(std::min<int64_t>(timeout.count(), retry_.connect_timeout.count() * 1000), 1)));
@@ -81,14 +107,17 @@ Response Client::perform_once(const std::string& method, const std::string& u, s
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_slist* headers = nullptr;
-  if (method == "POST" || method == "PUT") {
+  if (method == "POST" || method == "PUT" || method == "PATCH") {
     curl_easy_setopt(h, CURLOPT_POST, 1L);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, reinterpret_cast<const char*>(body.data()));
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    // curl would otherwise send "Expect: 100-continue" and wait a second for large bodies.
-    headers = curl_slist_append(headers, "Expect:");
+    // curl would otherwise send "Expect: 100-continue" and wait a second for large bodies. A signed
+    // request cannot blank it (libcurl 7.88 signs the blank header but does not send it): there the
+    // wait is bounded instead (S3 servers answer 100 Continue).
+    if (options.aws_sigv4.empty()) headers = curl_slist_append(headers, "Expect:");
+    else curl_easy_setopt(h, CURLOPT_EXPECT_100_TIMEOUT_MS, 50L);
     if (!content_type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + content_type).c_str());
-    if (method == "PUT") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+    if (method != "POST") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
   } else if (method == "HEAD") {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (method == "GET" && !body.empty()) {
@@ -98,6 +127,12 @@ Response Client::perform_once(const std::string& method, const std::string& u, s
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   } else if (method != "GET") {
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+  }
+  for (const auto& hdr : options.headers) headers = curl_slist_append(headers, hdr.c_str());
+  if (!options.aws_sigv4.empty()) {
+    // libcurl signs the request itself (AWS Signature Version 4) from the key pair in userpwd.
+    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, options.aws_sigv4.c_str());
+    curl_easy_setopt(h, CURLOPT_USERPWD, options.userpwd.c_str());
   }
   if (headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   const CURLcode rc = curl_easy_perform(h);
@@ -114,6 +149,16 @@ Response Client::perform_once(const std::string& method, const std::string& u, s
 
 Response Client::request(const std::string& method, const std::string& path, std::span<const std::byte> body,
                          const std::string& content_type, bool admin, Replay replay) {
+  return request_impl(method, path, body, content_type, admin, {}, replay);
+}
+
+Response Client::request(const std::string& method, const std::string& path, std::span<const std::byte> body,
+                         const std::string& content_type, const RequestOptions& options, Replay replay) {
+  return request_impl(method, path, body, content_type, false, options, replay);
+}
+
+Response Client::request_impl(const std::string& method, const std::string& path, std::span<const std::byte> body,
+                              const std::string& content_type, bool admin, const RequestOptions& options, Replay replay) {
   using namespace std::chrono;
   const std::string u = request_url(path, admin);
   const std::string shown = url(path);  // for messages: never the admin token or a password
@@ -128,14 +173,14 @@ Response Client::request(const std::string& method, const std::string& path, std
   for (;; ++attempt) {
     const auto left = deadline - duration_cast<milliseconds>(steady_clock::now() - start);
     Failure failure;
-    Response r = perform_once(method, u, body, content_type, std::min(duration_cast<milliseconds>(retry_.timeout), left), failure);
+    Response r = perform_once(method, u, body, content_type, options, std::min(duration_cast<milliseconds>(retry_.timeout), left), failure);
     if (failure.message.empty() && !retryable_status(r.status)) return r;
     if (replay == Replay::unsafe && !failure.never_sent) {
       // An HTTP error is DVID's own answer: the caller reports it. A cut or timed-out request may
       // have taken effect, so it is not repeated blindly.
       if (failure.message.empty()) return r;
-      throw OutcomeUnknown(fmt::format("DVID {} {}: {}; the request may have taken effect, so it was not repeated",
-                                       method, shown, failure.message));
+      throw OutcomeUnknown(fmt::format("{} {} {}: {}; the request may have taken effect, so it was not repeated",
+                                       service_, method, shown, failure.message));
     }
     last_problem = failure.message.empty() ? fmt::format("HTTP {}: {}", r.status, first_line(r.body)) : failure.message;
     last_status = failure.message.empty() ? r.status : 0;
@@ -143,28 +188,28 @@ Response Client::request(const std::string& method, const std::string& path, std
     const auto elapsed = duration_cast<milliseconds>(steady_clock::now() - start);
     if (attempt >= retry_.attempts) break;
     if (elapsed + delay >= deadline)
-      throw Unavailable(fmt::format("DVID {} {}: {} (deadline of {:.0f} s reached after {} attempt{})", method, shown,
+      throw Unavailable(fmt::format("{} {} {}: {} (deadline of {:.0f} s reached after {} attempt{})", service_, method, shown,
                                     last_problem, duration<double>(deadline).count(), attempt, attempt == 1 ? "" : "s"),
                         last_status, timed_out);
-    log::warn("DVID {} {}: {} (attempt {}/{}, retrying in {:.1f} s)", method, shown, last_problem, attempt,
+    log::warn("{} {} {}: {} (attempt {}/{}, retrying in {:.1f} s)", service_, method, shown, last_problem, attempt,
               retry_.attempts, delay.count() / 1000.0);
     std::this_thread::sleep_for(delay);
     delay = std::min(delay * 2, retry_.max_delay);
   }
-  throw Unavailable(fmt::format("DVID {} {}: {} (gave up after {} attempts)", method, shown, last_problem, attempt),
+  throw Unavailable(fmt::format("{} {} {}: {} (gave up after {} attempts)", service_, method, shown, last_problem, attempt),
                     last_status, timed_out);
 }
 
 std::string Client::get(const std::string& path) {
   Response r = request("GET", path);
-  if (r.status / 100 != 2) fail("DVID GET {}: HTTP {}: {}", url(path), r.status, first_line(r.body));
+  if (r.status / 100 != 2) fail("{} GET {}: HTTP {}: {}", service_, url(path), r.status, first_line(r.body));
   return std::move(r.body);
 }
 
 std::string Client::post(const std::string& path, std::span<const std::byte> body, const std::string& content_type,
                          Replay replay) {
   Response r = request("POST", path, body, content_type, false, replay);
-  if (r.status / 100 != 2) fail("DVID POST {}: HTTP {}: {}", url(path), r.status, first_line(r.body));
+  if (r.status / 100 != 2) fail("{} POST {}: HTTP {}: {}", service_, url(path), r.status, first_line(r.body));
   return std::move(r.body);
 }
 
@@ -173,4 +218,4 @@ std::string Client::post(const std::string& path, const std::string& body, const
   return post(path, std::as_bytes(std::span(body.data(), body.size())), content_type, replay);
 }
 
-}  // namespace dflow::dvid
+}  // namespace dflow::http
