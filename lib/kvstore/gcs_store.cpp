@@ -95,6 +95,7 @@ void GcsStore::fail_response(const std::string& what, const std::string& key, co
   } catch (const std::exception&) {
   }
   if (message.empty()) message = first_line(r.body);
+  message = printable(message);
   const std::string at = fmt::format("{} at {}", what, endpoint_);
   if (r.status == 401 || r.status == 403)
     fail("{}: access denied ({}: HTTP {}: {}; token: {})", describe(key), at, r.status, message,

@@ -53,28 +53,29 @@ class PrefixStore final : public KvStore {
 
 Location parse_location(const std::string& url) {
   Location loc;
+  const std::string shown = printable(url);
   for (const char* scheme : {"s3", "gs"}) {
     const std::string p = std::string(scheme) + "://";
     if (url.rfind(p, 0) != 0) continue;
     std::string rest = url.substr(p.size());
     const size_t q = rest.find_first_of("?#");
     if (q != std::string::npos)
-      fail("{}: a bucket URL takes no query or fragment (set endpoint, region and path-style under `bucket:`)", url);
+      fail("{}: a bucket URL takes no query or fragment (set endpoint, region and path-style under `bucket:`)", shown);
     const size_t slash = rest.find('/');
     loc.scheme = scheme;
     loc.bucket = rest.substr(0, slash);
     loc.prefix = slash == std::string::npos ? "" : trim_slashes(rest.substr(slash + 1));
-    if (loc.bucket.empty()) fail("{}: no bucket name", url);
+    if (loc.bucket.empty()) fail("{}: no bucket name", shown);
     for (char c : loc.bucket)
       if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_'))
-        fail("{}: bucket name \"{}\" has a character buckets cannot have ('{}')", url, loc.bucket, c);
-    if (loc.prefix.find("//") != std::string::npos) fail("{}: empty path segment in the prefix", url);
+        fail("{}: bucket name \"{}\" has a character buckets cannot have ('{}')", shown, printable(loc.bucket), printable(std::string(1, c)));
+    if (loc.prefix.find("//") != std::string::npos) fail("{}: empty path segment in the prefix", shown);
     return loc;
   }
   std::string p = url;
   if (p.rfind("file://", 0) == 0) p = p.substr(7);
   if (p.find("://") != std::string::npos)
-    fail("{}: unsupported URL scheme (a local path, file://, s3://bucket/prefix or gs://bucket/prefix)", url);
+    fail("{}: unsupported URL scheme (a local path, file://, s3://bucket/prefix or gs://bucket/prefix)", shown);
   if (p.empty()) fail("empty path");
   while (p.size() > 1 && p.back() == '/') p.pop_back();
   loc.scheme = "file";

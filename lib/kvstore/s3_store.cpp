@@ -184,6 +184,8 @@ void S3Store::fail_response(const std::string& what, const std::string& key, con
   } catch (const Error&) {
   }
   if (code.empty()) message = first_line(r.body);
+  message = printable(message);
+  code = printable(code);
   const std::string at = fmt::format("{} at {}", what, endpoint_);
   if (code == "NoSuchBucket")
     fail("{}: bucket \"{}\" does not exist ({}: HTTP 404 NoSuchBucket)", describe(key), bucket_, at);

@@ -36,7 +36,7 @@ std::string decode_entities(std::string_view s, const std::string& where) {
       continue;
     }
     const size_t semi = s.find(';', i);
-    if (semi == std::string_view::npos || semi - i > 12) fail("{}: unterminated XML entity at \"{}\"", where, s.substr(i, 12));
+    if (semi == std::string_view::npos || semi - i > 12) fail("{}: unterminated XML entity at \"{}\"", where, printable(s.substr(i, 12)));
     const std::string_view name = s.substr(i + 1, semi - i - 1);
     if (name == "lt") out += '<';
     else if (name == "gt") out += '>';
@@ -53,13 +53,13 @@ std::string decode_entities(std::string_view s, const std::string& where) {
         if (c >= '0' && c <= '9') d = c - '0';
         else if (hex && c >= 'a' && c <= 'f') d = c - 'a' + 10;
         else if (hex && c >= 'A' && c <= 'F') d = c - 'A' + 10;
-        else fail("{}: bad XML character reference &{};", where, name);
+        else fail("{}: bad XML character reference &{};", where, printable(name));
         cp = cp * (hex ? 16 : 10) + uint32_t(d);
-        if (cp > 0x10FFFF) fail("{}: XML character reference &{}; is out of range", where, name);
+        if (cp > 0x10FFFF) fail("{}: XML character reference &{}; is out of range", where, printable(name));
       }
       append_utf8(out, cp, where);
     } else {
-      fail("{}: unknown XML entity &{};", where, name);
+      fail("{}: unknown XML entity &{};", where, printable(name));
     }
     i = semi;
   }
@@ -102,12 +102,12 @@ std::string xml_text(std::string_view xml, std::string_view tag, const std::stri
 
 ListPage parse_list_objects(std::string_view xml, const std::string& where) {
   if (xml.find("<ListBucketResult") == std::string_view::npos)
-    fail("{}: the answer is not a ListBucketResult: \"{}\"", where, xml.substr(0, 120));
+    fail("{}: the answer is not a ListBucketResult: \"{}\"", where, printable(xml.substr(0, 120)));
   ListPage page;
   // Keys sit in <Contents><Key>..</Key>..</Contents>; <Key> appears nowhere else in the answer.
   page.keys = xml_texts(xml, "Key", where);
   const std::string t = xml_text(xml, "IsTruncated", where);
-  if (t != "true" && t != "false" && !t.empty()) fail("{}: IsTruncated is \"{}\"", where, t);
+  if (t != "true" && t != "false" && !t.empty()) fail("{}: IsTruncated is \"{}\"", where, printable(t));
   page.truncated = t == "true";
   page.next_token = xml_text(xml, "NextContinuationToken", where);
   if (page.truncated && page.next_token.empty()) fail("{}: a truncated listing without NextContinuationToken", where);

@@ -25,6 +25,8 @@
 #include "io/precomputed/metadata.hpp"
 #include "io/precomputed/sharding.hpp"
 #include "io/zarr/zarr_metadata.hpp"
+#include "kvstore/s3_xml.hpp"
+#include "kvstore/stores.hpp"
 #include "labelindex/mapping.hpp"
 #include "labelindex/npy.hpp"
 
@@ -290,5 +292,47 @@ TEST_CASE("fuzz: tar archives (tarsupervoxels /load and /tarfile)") {
     const std::vector<std::byte> rewritten = again.finish();
     CHECK(tar::read(rewritten, "again.tar").size() <= entries.size());
   });
+  o.both_seen();
+}
+
+TEST_CASE("fuzz: S3 ListObjectsV2 answers") {
+  const std::string seed =
+      R"(<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">)"
+      R"(<Name>b</Name><Prefix>v/</Prefix><IsTruncated>true</IsTruncated><Contents><Key>v/8_8_8/0-64_0-64_0-64</Key>)"
+      R"(<ETag>&#34;d41d8&#34;</ETag><Size>12</Size></Contents><Contents><Key>v/a&amp;b</Key></Contents>)"
+      R"(<NextContinuationToken>1/xA==</NextContinuationToken></ListBucketResult>)";
+  Outcomes o;
+  fuzz(bytes_of(seed), 23, o, "s3://b/v: list", [&](const std::vector<std::byte>& mu) {
+    const auto page = kv::parse_list_objects(text_of(mu), "s3://b/v: list");
+    // Accepted: a truncated page always carries its continuation token.
+    if (page.truncated) CHECK_FALSE(page.next_token.empty());
+  });
+  o.both_seen();
+}
+
+TEST_CASE("fuzz: AWS credentials files") {
+  const std::string seed = "# keys\n[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key=secret/KEY\n"
+                           "[profile other]\naws_access_key_id=AK2\naws_secret_access_key = SK2\naws_session_token=T2\n";
+  Outcomes o;
+  fuzz(bytes_of(seed), 29, o, "credentials", [&](const std::vector<std::byte>& mu) {
+    const auto c = kv::parse_aws_credentials(text_of(mu), "default", "credentials");
+    // Accepted: both keys or neither.
+    CHECK(c.access_key.empty() == c.secret_key.empty());
+  });
+  o.both_seen();
+}
+
+TEST_CASE("fuzz: bucket URLs") {
+  Outcomes o;
+  for (const std::string seed : {"s3://my-bucket/exports/gray", "gs://bkt/a/b/", "file:///data/vol"})
+    fuzz(bytes_of(seed), 31, o, "", [&](const std::vector<std::byte>& mu) {
+      const auto loc = kv::parse_location(text_of(mu));
+      // Accepted: a bucket location has a bucket and a prefix without empty segments or end slashes.
+      if (loc.scheme != "file") {
+        CHECK_FALSE(loc.bucket.empty());
+        CHECK(loc.prefix.find("//") == std::string::npos);
+        CHECK((loc.prefix.empty() || (loc.prefix.front() != '/' && loc.prefix.back() != '/')));
+      }
+    });
   o.both_seen();
 }

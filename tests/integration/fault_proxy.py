@@ -2,14 +2,17 @@
 """A loopback HTTP proxy in front of the real DVID that misbehaves on purpose, for the client's
 retry tests. One request per connection (it asks DVID to close after each answer).
 
-Usage: fault_proxy.py TARGET_PORT MODE[@K] [N]
+Usage: fault_proxy.py TARGET_PORT MODE[@K[+]] [N]
 Prints "port <P>" on stdout once listening, then serves until killed. The mode applies to the first
-N requests (default: all), or with @K to request K only; other requests pass through unchanged:
+N requests (default: all), or with @K to request K only (@K+: request K and every later one); other
+requests pass through unchanged:
   pass                 forward unchanged
   hang                 read the request, never answer, never forward
   refuse               close the connection at once without reading (nothing reaches DVID)
   drop-after-forward   forward, let DVID do the work, then close without answering (a lost answer)
   cut                  forward, send half of DVID's answer, then close
+  cut-upload           read the request head and half its body, then close: the upload is cut mid-way
+                       and nothing reaches the server
   delay:S              forward, then hold the answer S seconds before sending it
 Every request is logged to stderr as "<n> <mode> <METHOD> <path>".
 """
@@ -18,7 +21,8 @@ import sys
 
 TARGET_PORT = int(sys.argv[1])
 MODE, _, ONLY = sys.argv[2].partition("@")
-ONLY = int(ONLY) if ONLY else None
+ONWARDS = ONLY.endswith("+")
+ONLY = int(ONLY.rstrip("+")) if ONLY else None
 LIMIT = int(sys.argv[3]) if len(sys.argv) > 3 else None
 count = 0
 
@@ -53,13 +57,23 @@ async def handle(reader, writer):
     count += 1
     n = count
     if ONLY is not None:
-        mode = MODE if n == ONLY else "pass"
+        mode = MODE if n == ONLY or (ONWARDS and n > ONLY) else "pass"
     else:
         mode = MODE if LIMIT is None or n <= LIMIT else "pass"
     try:
         if mode == "refuse":
             print(f"{n} {mode}", file=sys.stderr, flush=True)
             writer.close()
+            return
+        if mode == "cut-upload":
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                k, _, v = line.partition(b":")
+                if k.strip().lower() == b"content-length":
+                    length = int(v.strip())
+            await reader.read(length // 2)
+            print(f"{n} {mode} {head.split(b' ')[0].decode()} {head.split(b' ')[1].decode()}", file=sys.stderr, flush=True)
             return
         head, body = await read_request(reader)
         print(f"{n} {mode} {head.split(b' ')[0].decode()} {head.split(b' ')[1].decode()}", file=sys.stderr, flush=True)
