@@ -319,6 +319,7 @@ void S3Store::check_readable() const {
 }
 
 void S3Store::check_writable() {
+  check_readable();  // a missing bucket or wrong credentials are named by the store's URL
   const std::string probe = fmt::format(".write-test.{}", ::getpid());
   auto c = client();
   put_now(*c, probe, {}, {});

@@ -156,7 +156,7 @@ TEST_CASE("assembled shards read back through the sharded reader") {
   }
   const auto bytes = assemble_shard(spec, chunks);
   write_file_atomic(dir / precomputed::shard_file_name(spec, 1), bytes);
-  precomputed::ShardedReader reader(dir, spec);
+  precomputed::ShardedReader reader(kv::open_kvstore(dir.string()), spec);
   for (const ShardChunk& c : chunks) {
     const auto got = reader.read_chunk(c.id, "test");
     REQUIRE(got);

@@ -109,7 +109,8 @@ void compare_cseg_encoding(const json& v) {
   const Scale& s = info.scales.at(v["scale"].get<size_t>());
   const Vec3 grid = s.grid_shape();
   std::optional<ShardedReader> sharded;
-  if (s.sharding) sharded.emplace(dir / s.key, *s.sharding);
+  const auto scale_store = kv::open_kvstore((dir / s.key).string());
+  if (s.sharding) sharded.emplace(scale_store, *s.sharding);
   int compared = 0;
   for (int64_t z = 0; z < grid.z; ++z)
     for (int64_t y = 0; y < grid.y; ++y)
@@ -117,7 +118,7 @@ void compare_cseg_encoding(const json& v) {
         const Box cb = s.chunk_box({x, y, z});
         std::optional<std::vector<std::byte>> stored;
         if (sharded) stored = sharded->read_chunk(compressed_morton_code({x, y, z}, grid), "chunk");
-        else stored = read_unsharded_chunk(dir / s.key, s, info.dtype, cb);
+        else stored = read_unsharded_chunk(*scale_store, s, info.dtype, cb);
         if (!stored) continue;
         std::vector<std::byte> voxels(static_cast<size_t>(cb.volume()) * dtype_size(info.dtype));
         decode_chunk(s, info.dtype, cb, *stored, voxels);
