@@ -7,6 +7,7 @@ PACKAGES=(
   libblosc-dev libzstd-dev zlib1g-dev libdeflate-dev
   libjpeg62-turbo-dev libpng-dev libtiff-dev
   libcurl4-openssl-dev libyaml-cpp-dev libfmt-dev nlohmann-json3-dev
+  libssl-dev  # MD5 for S3 bucket requests that need Content-MD5 (kvstore publish)
   libprotobuf-dev protobuf-compiler catch2
   libcpp-httplib-dev libdraco-dev libmeshoptimizer-dev
   chromium

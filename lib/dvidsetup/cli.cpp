@@ -10,6 +10,7 @@
 #include "core/log.hpp"
 #include "dvid/repo.hpp"
 #include "dvidsetup/server_config.hpp"
+#include "kvstore/publish.hpp"
 
 namespace dflow::dvidsetup {
 namespace {
@@ -28,6 +29,8 @@ commands:
   commit           commit (lock) a node; prints its uuid
   new-version      open a child version of a committed node; prints the child uuid
   info             server info, or a repo's info (--uuid), or an instance's info (--uuid --name), as JSON
+  publish          make a bucket volume public with CORS for neuroglancer; print its neuroglancer link;
+                   render DVID's TOML with an ngprecomputed store pointing at it
 
 workflow stage (what `launchflow workflows/01-dvid` runs; see its workflow.yaml):
   --config FILE    full-workflow-config.yaml with workflow-name: dvid-setup
@@ -104,6 +107,28 @@ Opens a child version of a committed node and prints the child's uuid.
 )",
        {"--server", "--uuid", "--note", "--admin-token-file"},
        {}},
+      {"publish", R"(usage: dvid-setup publish --bucket URL [--endpoint URL] [--region R] [--path-style true|false]
+         [--profile P] [--cors-origin ORIGIN]... [--viewer URL] [--layer NAME]
+         [--template FILE --out FILE --data-dir DIR [--http HOST:PORT] [--rpc HOST:PORT]
+          [--ngprecomputed-instance NAME] [--ngprecomputed-uuid UUID]]
+
+Publishes a precomputed volume in a bucket (s3://bucket/prefix or gs://bucket/prefix) the way the
+seed does with gsutil, idempotently (settings already in place are reported and left alone):
+  public read  GCS: IAM binding allUsers -> roles/storage.objectViewer (servers without the IAM API,
+               such as fake-gcs-server: bucket ACL allUsers READER); S3: a bucket policy statement
+               "dvidflow-public-read" granting s3:GetObject on bucket/prefix/* to everyone
+  CORS         GET and HEAD from --cors-origin (default *), Range/Content-Type headers, max age 3600 s
+               (GCS: bucket cors; S3: PutBucketCors, which MinIO does not implement: it answers
+               CORS for all buckets itself, and the report says so)
+Then prints one line per setting and the neuroglancer link (stdout, last line), and with --template
+and --out renders DVID's TOML (as render-config) with an ngprecomputed store whose ref DVID v1.0.0 can
+open for this bucket. Credentials and endpoints as for every bucket path (README "Buckets").
+  --viewer URL  neuroglancer to link to (default https://neuroglancer-demo.appspot.com)
+  --layer NAME  the layer's name (default grayscale)
+)",
+       {"--bucket", "--endpoint", "--region", "--path-style", "--profile", "--viewer", "--layer", "--template", "--out",
+        "--data-dir", "--http", "--rpc", "--ngprecomputed-instance", "--ngprecomputed-uuid"},
+       {"--cors-origin"}},
       {"info", R"(usage: dvid-setup info --server URL [--uuid UUID [--name INSTANCE]]
 
 Prints JSON: the server's info; with --uuid the repo's info; with --name that instance's info.
@@ -199,6 +224,41 @@ int render_config(const Parsed& p, const Command& cmd) {
   v.ng_uuid = p.get("--ngprecomputed-uuid");
   write_text_atomic(out, render_server_config(read_text(tmpl), v, tmpl));
   log::info("wrote {}", out);
+  return 0;
+}
+
+int publish_cmd(const Parsed& p, const Command& cmd) {
+  kv::Options o;
+  o.endpoint = p.get("--endpoint");
+  o.region = p.get("--region");
+  o.profile = p.get("--profile");
+  if (p.has("--path-style")) {
+    const std::string v = p.get("--path-style");
+    if (v != "true" && v != "false") usage_fail(fmt::format("dvid-setup publish: --path-style {}: expected true or false", v));
+    o.path_style = v == "true";
+  }
+  kv::CorsRule cors;
+  if (!p.all("--cors-origin").empty()) cors.origins = p.all("--cors-origin");
+  const std::string url = need(p, cmd, "--bucket");
+  const kv::PublishReport rep = kv::publish_bucket(url, o, cors);
+  for (const auto& line : rep.lines) std::cout << url << ": " << line << "\n";
+  std::cout << url << ": public URL " << rep.public_url << "\n";
+  if (p.has("--out") || p.has("--template")) {
+    if (rep.dvid_ref.empty()) fail("{}: no ngprecomputed ref DVID v1.0.0 can open (see the lines above)", url);
+    ServerConfigValues v;
+    v.data_dir = fs::absolute(need(p, cmd, "--data-dir")).lexically_normal().string();
+    v.http_address = p.get("--http", v.http_address);
+    v.rpc_address = p.get("--rpc", v.rpc_address);
+    v.ng_ref = rep.dvid_ref;
+    v.ng_instance = p.get("--ngprecomputed-instance");
+    v.ng_uuid = p.get("--ngprecomputed-uuid");
+    const std::string tmpl = need(p, cmd, "--template"), out = need(p, cmd, "--out");
+    write_text_atomic(out, render_server_config(read_text(tmpl), v, tmpl));
+    std::cout << url << ": wrote " << out << " (ngprecomputed ref " << rep.dvid_ref << ")\n";
+  }
+  std::cout << kv::neuroglancer_url(p.get("--viewer", "https://neuroglancer-demo.appspot.com"), rep.neuroglancer_source,
+                                    p.get("--layer", "grayscale"))
+            << "\n";
   return 0;
 }
 
@@ -323,6 +383,7 @@ int dvid_setup_main(const std::vector<std::string>& args) {
       if (name == "commit") return commit_cmd(p, cmd);
       if (name == "new-version") return new_version_cmd(p, cmd);
       if (name == "info") return info_cmd(p, cmd);
+      if (name == "publish") return publish_cmd(p, cmd);
     }
     usage_fail(fmt::format("dvid-setup: unknown command \"{}\" (see dvid-setup --help)", args[0]));
   } catch (const UsageError& e) {

@@ -46,7 +46,8 @@ std::string first_line(const std::string& s, size_t max = 300) {
   return line;
 }
 
-bool retryable_status(long status) { return status >= 500 || status == 429; }
+// 501 Not Implemented never changes on a retry.
+bool retryable_status(long status) { return (status >= 500 && status != 501) || status == 429; }
 
 }  // namespace
 

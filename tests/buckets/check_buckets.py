@@ -65,6 +65,8 @@ class Servers:
         self.minio_dir = os.path.join(a.work, "minio")
         self.gcs_dir = os.path.join(a.work, "gcs")
         for cmd, d, port in (("minio-server.sh", self.minio_dir, a.minio_port), ("fake-gcs-server.sh", self.gcs_dir, a.gcs_port)):
+            # A server left by an interrupted run must not keep serving a data directory removed under it.
+            subprocess.run(["bash", os.path.join(a.repo, "scripts", cmd), "stop", d], capture_output=True)
             shutil.rmtree(os.path.join(d, "data"), ignore_errors=True)
             r = subprocess.run(["bash", os.path.join(a.repo, "scripts", cmd), "start", d, str(port)], capture_output=True, text=True)
             if r.returncode != 0:
@@ -379,6 +381,72 @@ def part_faults(a, srv):
 
 # ---- part dvid -----------------------------------------------------------------------------------
 
+def anonymous(method, u, headers=None):
+    req = urllib.request.Request(u, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read(), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), dict(e.headers)
+
+
+def run_publish(a, srv, *args):
+    r = subprocess.run([a.dvid_setup, "publish", *args], env=srv.env, capture_output=True, text=True)
+    if r.returncode != 0:
+        fail(f"dvid-setup publish {' '.join(args)}: {r.stdout}{r.stderr}")
+    return r.stdout.strip().splitlines()
+
+
+def publish(a, srv, bucket, dvid_dir):
+    """dvid-setup publish on the S3 and GCS buckets: public read, CORS, the link, DVID's TOML."""
+    obj = f"{srv.s3_endpoint}/{bucket}/info"
+    st, _, _ = anonymous("GET", obj)
+    if st != 403:
+        fail(f"anonymous GET {obj} before publishing: HTTP {st}, expected 403")
+    toml = os.path.join(a.work, "published-dvid.toml")
+    args = ["--bucket", f"s3://{bucket}", "--template", os.path.join(a.repo, "workflows/01-dvid/dvid-config.toml.in"),
+            "--out", toml, "--data-dir", dvid_dir, "--ngprecomputed-instance", "grayscale"]
+    lines = run_publish(a, srv, *args)
+    for want in ("statement dvidflow-public-read (s3:GetObject for everyone) set", "does not implement PutBucketCors"):
+        if not any(want in l for l in lines):
+            fail(f"publish s3://{bucket}: no line saying '{want}':\n" + "\n".join(lines))
+    link = lines[-1]
+    state = json.loads(urllib.parse.unquote(link.split("#!", 1)[1]))
+    if not link.startswith("https://neuroglancer-demo.appspot.com/#!") or \
+            state["layers"][0]["source"] != f"precomputed://{srv.s3_endpoint}/{bucket}":
+        fail(f"publish printed an unexpected neuroglancer link: {link}")
+    st, body, _ = anonymous("GET", obj)
+    if st != 200 or json.loads(body)["scales"][0]["size"] != [256, 256, 256]:
+        fail(f"anonymous GET {obj} after publishing: HTTP {st}")
+    # MinIO answers CORS preflights for every bucket (it has no per-bucket CORS).
+    st, _, h = anonymous("OPTIONS", obj, {"Origin": "https://neuroglancer-demo.appspot.com", "Access-Control-Request-Method": "GET"})
+    allow = {k.lower(): v for k, v in h.items()}.get("access-control-allow-origin")
+    if st not in (200, 204) or allow not in ("*", "https://neuroglancer-demo.appspot.com"):
+        fail(f"CORS preflight on {obj}: HTTP {st}, Access-Control-Allow-Origin {allow}")
+    again = run_publish(a, srv, "--bucket", f"s3://{bucket}")
+    if not any("already grants s3:GetObject" in l for l in again):
+        fail("publishing twice changed the bucket policy again:\n" + "\n".join(again))
+    log(f"publish s3://{bucket}: anonymous GET 403 -> 200, CORS preflight allowed ({allow}), idempotent; "
+        f"{lines[1].split(': ', 1)[1][:90]}...")
+
+    lines = run_publish(a, srv, "--bucket", f"gs://{GCS_BUCKET}/vol")
+    if not any("bucket ACL allUsers READER added" in l for l in lines) or not any("PATCH 200" in l for l in lines):
+        fail(f"publish gs://{GCS_BUCKET}/vol:\n" + "\n".join(lines))
+    st, body = srv.gcs("GET", f"/storage/v1/b/{GCS_BUCKET}/acl")
+    if st != 200 or not any(e.get("entity") == "allUsers" and e.get("role") == "READER" for e in json.loads(body).get("items", [])):
+        fail(f"fake-gcs-server's bucket ACL has no allUsers READER after publishing: HTTP {st} {body[:300]!r}")
+    again = run_publish(a, srv, "--bucket", f"gs://{GCS_BUCKET}/vol")
+    if not any("allUsers READER already set" in l for l in again):
+        fail("publishing twice added the GCS ACL entry again:\n" + "\n".join(again))
+    log(f"publish gs://{GCS_BUCKET}/vol: bucket ACL allUsers READER set (fake-gcs-server has no IAM API), idempotent; "
+        "the CORS PATCH is accepted but fake-gcs-server does not keep bucket CORS")
+
+    m = re.search(r'^\s*ref\s*=\s*"([^"]+)"', open(toml).read(), re.M)
+    if not m:
+        fail(f"{toml} has no ngprecomputed ref")
+    return m.group(1)
+
+
 def part_dvid(a, srv):
     sys.path.insert(0, os.path.join(a.repo, "tests", "dvidsetup"))
     import check_ngprecomputed_proxy as ng
@@ -404,7 +472,7 @@ def part_dvid(a, srv):
 
     dvid_dir = os.path.join(a.work, "dvid")
     url = f"http://127.0.0.1:{a.dvid_port}"
-    ref = f"s3://{bucket}?region=us-east-1&s3ForcePathStyle=true&endpoint=http:%2F%2F127.0.0.1:{a.minio_port}/"
+    ref = publish(a, srv, bucket, dvid_dir)
     env = dict(srv.env, DFLOW_DVID_SETUP=a.dvid_setup, DVID_NGPRECOMPUTED_REF=ref, DVID_NGPRECOMPUTED_INSTANCE="grayscale")
     env.pop("AWS_ENDPOINT_URL", None)
     try:
