@@ -82,7 +82,13 @@ std::string GcsStore::full_name(const std::string& key) const {
 
 std::vector<std::string> GcsStore::auth_headers() const {
   std::lock_guard lock(token_mu_);
-  if (!token_) token_ = gcs_access_token();
+  if (!token_) {
+    try {
+      token_ = gcs_access_token();
+    } catch (const Error& e) {
+      fail("{}: {}", describe(""), e.what());
+    }
+  }
   if (token_->empty()) return {};
   return {"Authorization: Bearer " + *token_};
 }
