@@ -23,7 +23,11 @@ scripts/fake-gcs-server.sh), both built from the Go module proxy and started her
 --part dvid
   DVID v1.0.0's ngprecomputed store proxies our S3 export (volume at the bucket root): every block of
   both scales comes back through /specificblocks as the bucket's JPEG bytes (the checks of
-  tests/dvidsetup/check_ngprecomputed_proxy.py against a download of the bucket).
+  tests/dvidsetup/check_ngprecomputed_proxy.py against a download of the bucket). Before that,
+  dvid-setup publish (S3 and GCS): anonymous reads go from 403 to 200, CORS preflights are answered,
+  publishing twice changes nothing, and DVID is started from the TOML publish rendered. With
+  --neuroglancer the real neuroglancer viewer in headless Chromium draws the volume from the bucket's
+  URL (tests/neuroglancer/check_neuroglancer.cjs --data-url): its pixels equal tensorstore's decode.
 """
 import argparse
 import gzip
@@ -397,6 +401,28 @@ def run_publish(a, srv, *args):
     return r.stdout.strip().splitlines()
 
 
+def neuroglancer_from_bucket(a, srv, bucket):
+    """The real neuroglancer viewer (headless Chromium) draws the published bucket: the pixels of the
+    middle z-slice equal the voxels tensorstore decodes from the bucket (tests/neuroglancer's checker)."""
+    data = os.path.join(a.work, "ng-data")
+    shutil.rmtree(data, ignore_errors=True)
+    os.makedirs(os.path.join(data, bucket))
+    srv.s3.download_file(bucket, "info", os.path.join(data, bucket, "info"))
+    vol = ts_read({"driver": "s3", "bucket": bucket, "path": "", "endpoint": srv.s3_endpoint, "aws_region": "us-east-1"}, 0)
+    z = vol.shape[2] // 2
+    vol[:, :, z].T.copy().tofile(os.path.join(data, "expected-slice.bin"))
+    json.dump({"z": z, "width": vol.shape[0], "height": vol.shape[1], "voxel_size_nm": [8, 8, 8], "source": bucket},
+              open(os.path.join(data, "expected-slice.json"), "w"))
+    r = subprocess.run(["bash", os.path.join(a.repo, "tests/neuroglancer/run_check.sh"), "--data", data, "--data-url",
+                        srv.s3_endpoint, "--source", bucket, "--expected", data, "--out", os.path.join(a.work, "ng-shots")],
+                       capture_output=True, text=True, timeout=300)
+    out = (r.stdout + r.stderr).strip()
+    if r.returncode != 0:
+        fail(f"neuroglancer did not draw s3://{bucket} from {srv.s3_endpoint}:\n{out[-3000:]}")
+    log("neuroglancer (headless Chromium) from the bucket URL: " + " | ".join(
+        l.split("] ", 1)[-1] for l in out.splitlines() if l.startswith("[check_neuroglancer]"))[-400:])
+
+
 def publish(a, srv, bucket, dvid_dir):
     """dvid-setup publish on the S3 and GCS buckets: public read, CORS, the link, DVID's TOML."""
     obj = f"{srv.s3_endpoint}/{bucket}/info"
@@ -440,6 +466,9 @@ def publish(a, srv, bucket, dvid_dir):
         fail("publishing twice added the GCS ACL entry again:\n" + "\n".join(again))
     log(f"publish gs://{GCS_BUCKET}/vol: bucket ACL allUsers READER set (fake-gcs-server has no IAM API), idempotent; "
         "the CORS PATCH is accepted but fake-gcs-server does not keep bucket CORS")
+
+    if a.neuroglancer:
+        neuroglancer_from_bucket(a, srv, bucket)
 
     m = re.search(r'^\s*ref\s*=\s*"([^"]+)"', open(toml).read(), re.M)
     if not m:
@@ -512,6 +541,7 @@ def main():
     ap.add_argument("--dvid-port", type=int, default=0)
     ap.add_argument("--dvid-setup", default="")
     ap.add_argument("--fault-proxy", default="")
+    ap.add_argument("--neuroglancer", action="store_true", help="part dvid: also the neuroglancer screenshot check")
     a = ap.parse_args()
     a.work = os.path.abspath(os.path.join(a.work, a.part))
     os.makedirs(a.work, exist_ok=True)

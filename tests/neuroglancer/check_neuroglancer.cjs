@@ -13,6 +13,8 @@
 //                                    [--expected DIR] [--chromium /usr/bin/chromium] [--timeout-s 90]
 //   --data DIR     served at http://127.0.0.1:PORT/; the volume is DIR/NAME (its info at DIR/NAME/info)
 //   --out DIR      screenshots (shown.png, hidden.png) and result.json
+//   --data-url URL the volume is read from URL/NAME instead (a bucket's public URL, which must answer
+//                  CORS itself); DIR/NAME/info is then a local copy of its info
 "use strict";
 const fs = require("fs");
 const http = require("http");
@@ -26,6 +28,7 @@ function parseArgs(argv) {
     if (v === undefined) throw new Error(`${k} needs a value`);
     if (k === "--node-home") a.nodeHome = v;
     else if (k === "--data") a.data = v;
+    else if (k === "--data-url") a.dataUrl = v;
     else if (k === "--source") a.source = v;
     else if (k === "--out") a.out = v;
     else if (k === "--expected") a.expected = v;
@@ -173,7 +176,8 @@ async function main() {
     shape = { width: 2 * Math.floor(o[0] + s[0] / 2), height: 2 * Math.floor(o[1] + s[1] / 2), z: Math.floor(o[2] + s[2] / 2) };
   }
   const viewer = await serve(path.join(a.nodeHome, "viewer"), false);
-  const data = await serve(a.data, true);
+  // A remote volume (--data-url): its requests are seen from the page instead of our server.
+  const data = a.dataUrl ? { requests: [], server: { close() {} } } : await serve(a.data, true);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "dflow-chromium-"));
   const problems = [];
   let context;
@@ -193,7 +197,11 @@ async function main() {
     page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
     page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
     page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure() && r.failure().errorText}`));
-    const dataUrl = `http://127.0.0.1:${data.port}`;
+    if (a.dataUrl)
+      page.on("response", (r) => {
+        if (r.url().startsWith(a.dataUrl)) data.requests.push(`${r.status()} ${new URL(r.url()).pathname}`);
+      });
+    const dataUrl = a.dataUrl || `http://127.0.0.1:${data.port}`;
     const base = `http://127.0.0.1:${viewer.port}/index.html#!`;
     const timeoutMs = a.timeoutS * 1000;
 
