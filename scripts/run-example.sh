@@ -100,7 +100,7 @@ NG_LINK="https://neuroglancer-demo.appspot.com/#!$(python3 -c 'import sys, urlli
   "{\"layers\":[$layers],\"layout\":\"4panel\"}")"
 say "done in $(( $(date +%s) - start )) s. Results:"
 say "  example data:        $EXAMPLE_DIR/example-data (example.n5, mapping.csv, edges.csv)"
-say "  survey:              $survey/survey.json, block-statistics.csv, output.log"
+say "  survey:              $survey/survey.json, block-statistics.h5, output.log"
 say "  grayscale pyramid:   $gray/grayscale-precomputed (neuroglancer precomputed, jpeg)"
 say "  supervoxels:         $seg (block-statistics.h5, ingest-supervoxels.json, output.log)"
 say "  DVID setup:          $dvidsetup/dvid-setup.json (repo, instances, committed root, child)"

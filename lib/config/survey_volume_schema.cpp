@@ -13,6 +13,9 @@ Schema survey_volume_schema() {
                                     "Shape [x,y,z] of the bricks the ranks read."),
                        with_default("kind", Schema::string({"auto", "grayscale", "segmentation"}), "auto",
                                     "What the volume holds; auto = uint8 is grayscale, uint32/uint64 segmentation."),
+                       with_default("block-statistics-csv", Schema::boolean(), "false",
+                                    "Segmentation: also write block-statistics.csv next to block-statistics.h5 "
+                                    "(about 45 bytes per row)."),
                    }),
                    "{}", "Survey options."),
   });

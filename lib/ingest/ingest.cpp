@@ -22,6 +22,7 @@
 #include "mpi/journal.hpp"
 #include "mpi/mpi_env.hpp"
 #include "ops/downsample.hpp"
+#include "stats/block_stats_parallel.hpp"
 
 namespace dflow::ingest {
 
@@ -141,8 +142,14 @@ class BrickWriter {
     }
     BrickReport report;
     if (pass.first) {
-      const Stopwatch sw(timing_.stats);
-      report.rows = block_stats_parallel(*arr, h_.box, kBlockShape, threads_);
+      std::vector<stats::BlockStat> rows;
+      {
+        const Stopwatch sw(timing_.stats);
+        rows = block_stats_parallel(*arr, h_.box, kBlockShape, threads_);
+      }
+      // Durable before this returns, so before run_bricks journals the brick; the blob only counts them.
+      stats::write_brick_rows(stats::brick_rows_path(s_.exec_dir, pass.stage, brick.id), rows);
+      report.rows = rows.size();
     }
 
     std::shared_ptr<const Array3<uint64_t>> cur = std::move(arr);
@@ -300,7 +307,7 @@ void ingest_supervoxels(MPI_Comm comm, const Source& source, const IngestSetting
 
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<ScaleCounts> totals(kMaxScales);
-  std::vector<stats::BlockStat> rows;
+  stats::BrickTable table;  // the first pass's bricks: ids and row counts (rows stay in their files)
   uint64_t skipped = 0, processed = 0;
   for (const Pass& pass : passes) {
     const mpi::BrickPlan plan = mpi::plan_bricks(scaled_box(h.box, pass.source_scale), pass.brick_shape, kBlockShape);
@@ -308,6 +315,7 @@ void ingest_supervoxels(MPI_Comm comm, const Source& source, const IngestSetting
     opt.exec_dir = s.exec_dir;
     opt.stage = pass.stage;
     opt.signature = signature(plan, pass, h, s);
+    if (pass.first && rank == 0) stats::forget_bricks_without_rows(plan, s.exec_dir, pass.stage);
     if (rank == 0)
       log::info("{}: scales {}..{} from {} (scale {}), {} bricks of {}", pass.stage,
                 first_written_scale(pass, s.skip_scale0_write), pass.top_scale,
@@ -316,28 +324,40 @@ void ingest_supervoxels(MPI_Comm comm, const Source& source, const IngestSetting
     skipped += run.skipped;
     processed += run.processed;
     for (mpi::Blob& blob : run.results) {
-      BrickReport r = decode_report(blob.data);
+      const BrickReport r = decode_report(blob.data);
       for (int i = 0; i < kMaxScales; ++i) totals[size_t(i)] += r.scales[size_t(i)];
-      rows.insert(rows.end(), r.rows.begin(), r.rows.end());
+      if (pass.first) {
+        table.ids.push_back(blob.id);
+        table.rows.push_back(r.rows);
+      }
       std::vector<std::byte>().swap(blob.data);
+    }
+    if (pass.first) {
+      // Every rank writes its share of the table: all need the (small) per-brick counts.
+      mpi::broadcast(comm, table.ids, 0);
+      mpi::broadcast(comm, table.rows, 0);
+      table.path_of = [dir = s.exec_dir, stage = pass.stage](uint64_t id) { return stats::brick_rows_path(dir, stage, id); };
     }
     // The next pass reads this pass's top scale back from DVID: every rank's posts must be done.
     mpi::check(MPI_Barrier(comm), "MPI_Barrier (between passes)");
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const Timing& tm = writer.timing();
-  log::info("ingest-supervoxels: this rank's main thread: reading {:.2f} s, block statistics {:.2f} s, pyramid {:.2f} s, "
-            "waiting for posts {:.2f} s (of {:.2f} s)",
-            tm.read, tm.stats, tm.pyramid, tm.wait, seconds);
-  if (rank != 0) return;
-
-  stats::sort_rows(rows);
-  // "x.h5" -> x.h5 and x.csv; "x.csv" -> x.csv only (flyemflows accepts either).
+  // The block statistics, written by every rank from the brick files ("x.h5" -> x.h5, and x.csv with
+  // block-statistics-csv; "x.csv" -> x.csv only, as flyemflows accepts either).
   const fs::path stats_path = s.exec_dir / s.stats_file;
   fs::path csv_path = stats_path;
   csv_path.replace_extension(".csv");
-  if (stats_path != csv_path) stats::write_block_stats_h5(stats_path, rows);
-  stats::write_block_stats_csv(csv_path, rows);
+  const bool csv_only = stats_path == csv_path;
+  const bool write_csv = csv_only || s.stats_csv;
+  const auto t_stats = std::chrono::steady_clock::now();
+  const uint64_t rows = stats::write_brick_table(comm, table, csv_only ? fs::path() : stats_path,
+                                                 write_csv ? csv_path : fs::path());
+  const double stats_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_stats).count();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const Timing& tm = writer.timing();
+  log::info("ingest-supervoxels: this rank's main thread: reading {:.2f} s, block statistics {:.2f} s, pyramid {:.2f} s, "
+            "waiting for posts {:.2f} s, writing the statistics table {:.2f} s (of {:.2f} s)",
+            tm.read, tm.stats, tm.pyramid, tm.wait, stats_seconds, seconds);
+  if (rank != 0) return;
 
   uint64_t blocks = 0, bytes = 0;
   ordered_json scales = ordered_json::array();
@@ -366,7 +386,7 @@ void ingest_supervoxels(MPI_Comm comm, const Source& source, const IngestSetting
   j["bricks-skipped-resume"] = skipped;
   j["bricks-processed"] = processed;
   j["scales"] = std::move(scales);
-  j["block-statistics"] = {{"file", s.stats_file}, {"csv", csv_path.filename().string()}, {"rows", rows.size()}};
+  j["block-statistics"] = {{"file", s.stats_file}, {"csv", write_csv ? csv_path.filename().string() : ""}, {"rows", rows}};
   j["seconds"] = seconds;
   j["mvox-per-second"] = mvox;
   j["blocks-per-second"] = bps;
@@ -374,14 +394,14 @@ void ingest_supervoxels(MPI_Comm comm, const Source& source, const IngestSetting
   if (processed == 0) {
     log::info("ingest-supervoxels: done: nothing left to do, all {} bricks were finished by an earlier run; {} blocks "
               "({}) at scales 0..{}; {} block-statistics rows in {}",
-              skipped, blocks, mpi::human_bytes(double(bytes)), h.top_scale, rows.size(), stats_path.string());
+              skipped, blocks, mpi::human_bytes(double(bytes)), h.top_scale, rows, stats_path.string());
     return;
   }
   log::info("ingest-supervoxels: done: {} blocks ({}) at scales 0..{} in {:.1f} s on {} rank{}: {:.2f} Mvox/s, {:.0f} blocks/s{}; "
             "{} block-statistics rows in {}",
             blocks, mpi::human_bytes(double(bytes)), h.top_scale, seconds, nranks, nranks == 1 ? "" : "s", mvox, bps,
             skipped ? fmt::format(" (this run's {} of {} bricks; {} were done before)", processed, processed + skipped, skipped) : "",
-            rows.size(), stats_path.string());
+            rows, stats_path.string());
 }
 
 }  // namespace dflow::ingest

@@ -57,6 +57,7 @@ struct IngestSettings {
   int batch_blocks = 64;
   int gzip_level = 6;
   std::string stats_file = "block-statistics.h5";
+  bool stats_csv = false;  // also the .csv next to the .h5
   bool dry_run = false;
   dvid::RetryPolicy retry;
 };
@@ -127,9 +128,11 @@ struct ScaleCounts {
   uint64_t requests = 0;
   ScaleCounts& operator+=(const ScaleCounts& o);
 };
+// A brick's result blob: the counters and how many block-statistics rows it found. The rows
+// themselves are in the brick's rows file (brick_rows_path), so rank 0 never holds the table.
 struct BrickReport {
   std::vector<ScaleCounts> scales = std::vector<ScaleCounts>(kMaxScales);
-  std::vector<stats::BlockStat> rows;  // scale-0 bricks only
+  uint64_t rows = 0;  // scale-0 bricks only
 };
 std::vector<std::byte> encode_report(const BrickReport& r);
 BrickReport decode_report(std::span<const std::byte> blob);

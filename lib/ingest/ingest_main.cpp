@@ -32,7 +32,8 @@ instance's MaxDownresLevel (or options.pyramid-depth), as flyemflows' CopySegmen
 Outputs in the execution directory:
   block-statistics.h5    voxels of each supervoxel in each 64^3 block (flyemflows' layout: dataset `stats`,
                          segment_id <u8, z <i4, y <i4, x <i4, count <u4; block corners in scale-0 voxels)
-  block-statistics.csv   the same rows as text; both sorted by segment_id, z, y, x
+                         written by every rank; rows in brick order, sorted by segment_id, z, y, x within a brick
+  block-statistics.csv   the same rows as text, with options.block-statistics-csv: true
   ingest-supervoxels.json  blocks and bytes per scale, time, Mvox/s, blocks/s
 The label indexes are not written here: run ingest-label-indexes on block-statistics.h5 next.
 Finished bricks are journaled in DIR/journal/ and their results kept in DIR/bricks/, so running the same
@@ -45,7 +46,7 @@ workflow.yaml:
            max-scale: -1}
   options: {pyramid-depth: -1, brick-shape: [256,256,256], write-empty-blocks: false, skip-scale-0-write: false,
             dont-overwrite-identical-blocks: false, concurrency: 4, batch-blocks: 64, gzip-level: 6,
-            block-statistics-file: block-statistics.h5}
+            block-statistics-file: block-statistics.h5, block-statistics-csv: false}
   (launchflow --document ingest-supervoxels prints every option)
 
 options:
@@ -88,6 +89,7 @@ IngestSettings settings_from(const YAML::Node& cfg, const fs::path& exec_dir) {
   s.batch_blocks = opt["batch-blocks"].as<int>();
   s.gzip_level = opt["gzip-level"].as<int>();
   s.stats_file = opt["block-statistics-file"].as<std::string>();
+  s.stats_csv = opt["block-statistics-csv"].as<bool>();
   return s;
 }
 

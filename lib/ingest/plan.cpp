@@ -73,11 +73,12 @@ ScaleCounts& ScaleCounts::operator+=(const ScaleCounts& o) {
   return *this;
 }
 
-// Blob: "ISV1", uint32 scales, then per scale 5 x uint64 counters, then 24-byte rows (LE, the h5 layout).
+// Blob: "ISV2", uint32 scales, then per scale 5 x uint64 counters, then the uint64 row count (LE).
+// ("ISV1" blobs of earlier versions carried the rows themselves; their count is still read.)
 std::vector<std::byte> encode_report(const BrickReport& r) {
   const size_t head = 8 + r.scales.size() * 40;
-  std::vector<std::byte> out(head + r.rows.size() * 24);
-  std::memcpy(out.data(), "ISV1", 4);
+  std::vector<std::byte> out(head + 8);
+  std::memcpy(out.data(), "ISV2", 4);
   store_le32(out.data() + 4, uint32_t(r.scales.size()));
   std::byte* p = out.data() + 8;
   for (const ScaleCounts& c : r.scales) {
@@ -86,14 +87,17 @@ std::vector<std::byte> encode_report(const BrickReport& r) {
       p += 8;
     }
   }
-  stats::store_rows(r.rows, p);
+  store_le64(p, r.rows);
   return out;
 }
 
 BrickReport decode_report(std::span<const std::byte> blob) {
-  if (blob.size() < 8 || std::memcmp(blob.data(), "ISV1", 4) != 0) fail("ingest-supervoxels: brick result is not a report ({} bytes)", blob.size());
+  const bool v1 = blob.size() >= 8 && std::memcmp(blob.data(), "ISV1", 4) == 0;
+  if (blob.size() < 8 || (!v1 && std::memcmp(blob.data(), "ISV2", 4) != 0))
+    fail("ingest-supervoxels: brick result is not a report ({} bytes)", blob.size());
   const uint32_t n = load_le32(blob.data() + 4);
-  if (n > kMaxScales || blob.size() < 8 + size_t(n) * 40 || (blob.size() - 8 - size_t(n) * 40) % 24)
+  const size_t head = 8 + size_t(n) * 40;
+  if (n > kMaxScales || blob.size() < head || (v1 ? (blob.size() - head) % 24 != 0 : blob.size() != head + 8))
     fail("ingest-supervoxels: brick result of {} bytes is malformed", blob.size());
   BrickReport r;
   const std::byte* p = blob.data() + 8;
@@ -104,7 +108,7 @@ BrickReport decode_report(std::span<const std::byte> blob) {
       p += 8;
     }
   }
-  r.rows = stats::load_rows(blob.subspan(size_t(p - blob.data())));
+  r.rows = v1 ? (blob.size() - head) / 24 : load_le64(p);
   return r;
 }
 

@@ -1,6 +1,7 @@
 // block-statistics.h5 in flyemflows' layout: one 1-D chunked, extendible dataset `stats` of a packed
 // little-endian compound (segment_id <u8, z <i4, y <i4, x <i4, count <u4), 24 bytes per row, no
-// attributes. Only one process writes it (rank 0), so the serial file driver is used.
+// attributes. This writer is one process (serial file driver): tests, tools and small tables;
+// the stages write with every rank at once (block_stats_parallel.hpp).
 #include <algorithm>
 #include <functional>
 #include <mutex>
@@ -9,40 +10,13 @@
 #include "core/error.hpp"
 #include "io/hdf5/hdf5_common.hpp"
 #include "stats/block_stats.hpp"
+#include "stats/h5_layout.hpp"
 
 namespace dflow::stats {
 
 using hdf5::Id;
-
-namespace {
-
-// The file type: explicit little-endian members at the reference offsets.
-Id file_type() {
-  Id t(H5Tcreate(H5T_COMPOUND, sizeof(BlockStat)));
-  H5Tinsert(t.get(), "segment_id", 0, H5T_STD_U64LE);
-  H5Tinsert(t.get(), "z", 8, H5T_STD_I32LE);
-  H5Tinsert(t.get(), "y", 12, H5T_STD_I32LE);
-  H5Tinsert(t.get(), "x", 16, H5T_STD_I32LE);
-  H5Tinsert(t.get(), "count", 20, H5T_STD_U32LE);
-  return t;
-}
-
-// The memory type: our packed struct. HDF5 converts by member NAME, so files whose compound has extra
-// members or another member order (e.g. written by other tools) read correctly too.
-Id memory_type() {
-  Id t(H5Tcreate(H5T_COMPOUND, sizeof(BlockStat)));
-  H5Tinsert(t.get(), "segment_id", offsetof(BlockStat, segment_id), H5T_NATIVE_UINT64);
-  H5Tinsert(t.get(), "z", offsetof(BlockStat, z), H5T_NATIVE_INT32);
-  H5Tinsert(t.get(), "y", offsetof(BlockStat, y), H5T_NATIVE_INT32);
-  H5Tinsert(t.get(), "x", offsetof(BlockStat, x), H5T_NATIVE_INT32);
-  H5Tinsert(t.get(), "count", offsetof(BlockStat, count), H5T_NATIVE_UINT32);
-  return t;
-}
-
-// Chunk length (rows) of the dataset; h5py's chunks=True picks something of this order for 24-byte rows.
-constexpr hsize_t kChunkRows = 16384;
-
-}  // namespace
+using h5::file_type;
+using h5::memory_type;
 
 void write_block_stats_h5(const std::filesystem::path& path, const std::vector<BlockStat>& rows) {
   // Write under a temporary name and rename: a crash never leaves a truncated table that the
@@ -54,12 +28,9 @@ void write_block_stats_h5(const std::filesystem::path& path, const std::vector<B
     hdf5::silence_errors();
     Id file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
     if (!file.valid()) fail("{}: cannot create: {}", tmp.string(), hdf5::error_stack_message());
-    const hsize_t n = rows.size(), maxn = H5S_UNLIMITED, chunk = kChunkRows;
+    const hsize_t n = rows.size(), maxn = H5S_UNLIMITED;
     Id space(H5Screate_simple(1, &n, &maxn));
-    Id dcpl(H5Pcreate(H5P_DATASET_CREATE));
-    H5Pset_chunk(dcpl.get(), 1, &chunk);
-    // No modification times in the object header: the same rows give a byte-identical file.
-    H5Pset_obj_track_times(dcpl.get(), false);
+    Id dcpl = h5::dataset_create_plist();
     Id ftype = file_type(), mtype = memory_type();
     Id dset(H5Dcreate2(file.get(), "stats", ftype.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT));
     if (!dset.valid()) fail("{}: cannot create dataset 'stats': {}", tmp.string(), hdf5::error_stack_message());

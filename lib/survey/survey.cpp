@@ -65,59 +65,48 @@ std::string finish_gray(const Header& h, const mpi::BrickPlan& plan, const std::
   return j.dump(2) + "\n";
 }
 
-std::string finish_segmentation(const Header& h, const mpi::BrickPlan& plan, std::vector<mpi::Blob>& results,
-                                 const fs::path& exec_dir) {
-  std::vector<stats::BlockStat> rows;
+// Collective: the block statistics written by every rank from the brick files, and the label summary
+// summed where each label is owned. Returns survey.json on rank 0.
+std::string finish_segmentation(MPI_Comm comm, const Header& h, const mpi::BrickPlan& plan, std::vector<mpi::Blob>& results,
+                                 const SurveySettings& settings) {
+  int rank = 0;
+  mpi::check(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank");
+  stats::BrickTable table;
+  uint64_t blocks = 0;
   for (mpi::Blob& b : results) {
-    const auto part = decode_rows(b.data);
-    rows.insert(rows.end(), part.begin(), part.end());
-    std::vector<std::byte>().swap(b.data);
+    const SegBrickSummary s = decode_seg(b.data);
+    table.ids.push_back(b.id);
+    table.rows.push_back(s.rows);
+    blocks += s.blocks_with_labels;
   }
-  stats::sort_rows(rows);
-  stats::write_block_stats_csv(exec_dir / "block-statistics.csv", rows);
-
-  // Per-label totals (rows are sorted by segment_id, so each label's rows are contiguous).
-  std::vector<std::pair<uint64_t, uint64_t>> labels;  // (id, voxels)
-  uint64_t labeled = 0;
-  std::vector<std::tuple<int32_t, int32_t, int32_t>> blocks;
-  for (const stats::BlockStat& r : rows) {
-    if (labels.empty() || labels.back().first != r.segment_id) labels.push_back({r.segment_id, 0});
-    labels.back().second += r.count;
-    labeled += r.count;
-    blocks.emplace_back(r.z, r.y, r.x);
-  }
-  std::sort(blocks.begin(), blocks.end());
-  blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
-  if (labeled > uint64_t(h.box.volume()))
-    fail("{}: brick results count {} labeled voxels, more than the volume's {}", kStage, labeled, h.box.volume());
+  mpi::broadcast(comm, table.ids, 0);
+  mpi::broadcast(comm, table.rows, 0);
+  table.path_of = [dir = settings.exec_dir](uint64_t id) { return stats::brick_rows_path(dir, kStage, id); };
+  const uint64_t rows = stats::write_brick_table(comm, table, settings.exec_dir / "block-statistics.h5",
+                                                 settings.stats_csv ? settings.exec_dir / "block-statistics.csv" : fs::path());
+  const LabelSummary labels = summarize_labels(comm, table);
+  if (rank != 0) return {};
+  if (labels.labeled_voxels > uint64_t(h.box.volume()))
+    fail("{}: brick results count {} labeled voxels, more than the volume's {}", kStage, labels.labeled_voxels, h.box.volume());
 
   ordered_json j = common_json(h, SurveyKind::segmentation, plan);
   ordered_json l;
-  l["count"] = labels.size();
-  l["labeled-voxels"] = labeled;
-  l["background-voxels"] = uint64_t(h.box.volume()) - labeled;
-  l["min-id"] = labels.empty() ? 0 : labels.front().first;
-  l["max-id"] = labels.empty() ? 0 : labels.back().first;
-  l["ids-above-2^32"] = std::count_if(labels.begin(), labels.end(), [](const auto& p) { return p.first >= (uint64_t{1} << 32); });
+  l["count"] = labels.count;
+  l["labeled-voxels"] = labels.labeled_voxels;
+  l["background-voxels"] = uint64_t(h.box.volume()) - labels.labeled_voxels;
+  l["min-id"] = labels.min_id;
+  l["max-id"] = labels.max_id;
+  l["ids-above-2^32"] = labels.above_2_32;
   // Size distribution: labels with [2^k, 2^(k+1)) voxels.
-  std::vector<uint64_t> size_hist;
-  for (const auto& [id, n] : labels) {
-    const size_t k = size_t(63 - __builtin_clzll(n));
-    if (size_hist.size() <= k) size_hist.resize(k + 1, 0);
-    ++size_hist[k];
-  }
-  l["size-log2-histogram"] = size_hist;
-  auto largest = labels;
-  const size_t top = std::min<size_t>(10, largest.size());
-  std::partial_sort(largest.begin(), largest.begin() + ptrdiff_t(top), largest.end(),
-                    [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+  l["size-log2-histogram"] = labels.size_log2_histogram;
   ordered_json big = ordered_json::array();
-  for (size_t i = 0; i < top; ++i) big.push_back({{"id", largest[i].first}, {"voxels", largest[i].second}});
+  for (const auto& [id, voxels] : labels.largest) big.push_back({{"id", id}, {"voxels", voxels}});
   l["largest"] = std::move(big);
   j["labels"] = std::move(l);
-  j["block-statistics"] = {{"file", "block-statistics.csv"},
-                           {"rows", rows.size()},
-                           {"blocks-with-labels", blocks.size()},
+  j["block-statistics"] = {{"file", "block-statistics.h5"},
+                           {"csv", settings.stats_csv ? "block-statistics.csv" : ""},
+                           {"rows", rows},
+                           {"blocks-with-labels", blocks},
                            {"block-shape", xyz(kBlockShape)}};
   return j.dump(2) + "\n";
 }
@@ -159,7 +148,9 @@ std::string survey_volume(MPI_Comm comm, const SurveySource& source, const Surve
   mpi::BrickRunOptions opt;
   opt.exec_dir = settings.exec_dir;
   opt.stage = kStage;
-  opt.signature = fmt::format("{} kind={} dtype={} source={}", plan.signature(),
+  // "rows=files": a segmentation brick's rows are in its rows file (journals of earlier versions kept them
+  // in the result blob and are refused rather than misread).
+  opt.signature = fmt::format("{} kind={} dtype={} source={} rows=files", plan.signature(),
                               kind == SurveyKind::grayscale ? "grayscale" : "segmentation", dtype_name(h.dtype), h.describe);
 
   if (settings.dry_run) {
@@ -179,20 +170,27 @@ std::string survey_volume(MPI_Comm comm, const SurveySource& source, const Surve
 
   const size_t elem = dtype_size(h.dtype);
   std::vector<std::byte> buf;
+  if (kind == SurveyKind::segmentation && rank == 0) stats::forget_bricks_without_rows(plan, settings.exec_dir, kStage);
   mpi::BrickRunResult run = mpi::run_bricks(comm, plan, opt, [&](const mpi::Brick& b) {
     buf.resize(size_t(b.box.volume()) * elem);
     reader->read(b.box, buf);
-    return kind == SurveyKind::grayscale ? encode(gray_stats(buf, h.dtype))
-                                         : encode(segmentation_rows(buf, h.dtype, b.box, kBlockShape));
+    if (kind == SurveyKind::grayscale) return encode(gray_stats(buf, h.dtype));
+    const auto rows = segmentation_rows(buf, h.dtype, b.box, kBlockShape);
+    // Durable before this returns, so before the brick is journaled; the blob only sums the rows up.
+    stats::write_brick_rows(stats::brick_rows_path(settings.exec_dir, kStage, b.id), rows);
+    return encode(summarize(rows));
   });
-  if (rank != 0) return {};
 
   std::vector<mpi::Blob> results = std::move(run.results);
-  const std::string json = kind == SurveyKind::grayscale ? finish_gray(h, plan, results)
-                                                         : finish_segmentation(h, plan, results, settings.exec_dir);
+  std::string json;
+  if (kind == SurveyKind::segmentation) json = finish_segmentation(comm, h, plan, results, settings);
+  else if (rank == 0) json = finish_gray(h, plan, results);
+  if (rank != 0) return {};
   write_text_atomic(settings.exec_dir / "survey.json", json);
   log::info("{}: wrote {}{}", kStage, (settings.exec_dir / "survey.json").string(),
-            kind == SurveyKind::segmentation ? " and block-statistics.csv" : "");
+            kind == SurveyKind::segmentation
+                ? fmt::format(" and block-statistics.h5{}", settings.stats_csv ? " and block-statistics.csv" : "")
+                : "");
   return json;
 }
 

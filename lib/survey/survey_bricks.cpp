@@ -1,6 +1,7 @@
 // Per-brick work of survey-volume: statistics of one brick and their wire format (little-endian).
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 
 #include "core/error.hpp"
 #include "core/files.hpp"
@@ -124,15 +125,35 @@ std::vector<stats::BlockStat> segmentation_rows(std::span<const std::byte> voxel
   return rows;
 }
 
-std::vector<std::byte> encode(const std::vector<stats::BlockStat>& rows) {
-  std::vector<std::byte> out(rows.size() * 24);
-  stats::store_rows(rows, out.data());
+SegBrickSummary summarize(std::span<const stats::BlockStat> rows) {
+  SegBrickSummary s;
+  s.rows = rows.size();
+  std::vector<std::tuple<int32_t, int32_t, int32_t>> blocks;
+  for (const stats::BlockStat& r : rows) {
+    s.labeled_voxels += r.count;
+    blocks.emplace_back(r.z, r.y, r.x);
+  }
+  std::sort(blocks.begin(), blocks.end());
+  s.blocks_with_labels = uint64_t(std::unique(blocks.begin(), blocks.end()) - blocks.begin());
+  return s;
+}
+
+// Blob: "SVS1" then rows, labeled voxels, blocks with labels as uint64 LE.
+std::vector<std::byte> encode(const SegBrickSummary& s) {
+  std::vector<std::byte> out(4 + 3 * 8);
+  std::memcpy(out.data(), "SVS1", 4);
+  store_le64(out.data() + 4, s.rows);
+  store_le64(out.data() + 12, s.labeled_voxels);
+  store_le64(out.data() + 20, s.blocks_with_labels);
   return out;
 }
 
-std::vector<stats::BlockStat> decode_rows(std::span<const std::byte> blob) {
-  if (blob.size() % 24 != 0) fail("survey: segmentation brick result has {} bytes, not a multiple of 24", blob.size());
-  return stats::load_rows(blob);
+SegBrickSummary decode_seg(std::span<const std::byte> blob) {
+  if (blob.size() != 28 || std::memcmp(blob.data(), "SVS1", 4) != 0)
+    fail("survey: segmentation brick result of {} bytes is not a brick summary (from another version? run the survey "
+         "in a new execution directory)",
+         blob.size());
+  return {load_le64(blob.data() + 4), load_le64(blob.data() + 12), load_le64(blob.data() + 20)};
 }
 
 }  // namespace dflow::stages

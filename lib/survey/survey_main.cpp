@@ -24,15 +24,17 @@ constexpr const char* kHelp = R"(usage: survey-volume --config FILE [--exec-dir 
 Reads the input volume brick by brick on all MPI ranks and writes to the execution directory:
   survey.json            extent, data type, brick count; intensity statistics (grayscale) or label
                          statistics (segmentation): label count, id range, sizes, largest labels
-  block-statistics.csv   segmentation only: segment_id,z,y,x,count for every label in every 64^3 block
-                         (label 0 excluded), sorted by segment_id, z, y, x
+  block-statistics.h5    segmentation only: voxels of every label in every 64^3 block (label 0 excluded),
+                         flyemflows' layout (dataset `stats`: segment_id, z, y, x, count), written by every
+                         rank; rows in brick order, each brick's sorted by segment_id, z, y, x
+  block-statistics.csv   the same rows as text, with survey.block-statistics-csv: true
 Finished bricks are journaled in DIR/journal/ and their results kept in DIR/bricks/survey-volume/,
 so running the same command again resumes where an interrupted run stopped (at any rank count).
 
 workflow.yaml:
   workflow-name: survey-volume
   input: {n5|zarr|hdf5|slice-files|precomputed: {...}, geometry: {bounding-box: ...}}
-  survey: {brick-shape: [256,256,256], kind: auto|grayscale|segmentation}
+  survey: {brick-shape: [256,256,256], kind: auto|grayscale|segmentation, block-statistics-csv: false}
 
 options:
   --config FILE    the workflow config (full-workflow-config.yaml)
@@ -64,6 +66,7 @@ int survey_volume_main(int argc, char** argv) {
     settings.exec_dir = args.exec_dir;
     settings.brick_shape = config::as_vec3(cfg.config["survey"]["brick-shape"]);
     settings.kind = cfg.config["survey"]["kind"].as<std::string>();
+    settings.stats_csv = cfg.config["survey"]["block-statistics-csv"].as<bool>();
     settings.dry_run = args.dry_run;
     const YAML::Node input = cfg.config["input"];
     SurveySource source;

@@ -43,7 +43,7 @@ wait_job() {
   echo "$state $(scontrol show job "$1" | grep -o 'ExitCode=[0-9:]*')"
 }
 same_outputs() {
-  for f in survey.json block-statistics.csv; do cmp "$ref/$f" "$1/$f" || fail "$1/$f differs from the local run's"; done
+  for f in survey.json block-statistics.h5; do cmp "$ref/$f" "$1/$f" || fail "$1/$f differs from the local run's"; done
 }
 host="$(hostname -s)"
 

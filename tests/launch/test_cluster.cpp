@@ -75,7 +75,7 @@ fs::path reference_run(const fs::path& root) {
 }
 
 void check_same_outputs(const fs::path& a, const fs::path& b) {
-  for (const char* f : {"survey.json", "block-statistics.csv"}) {
+  for (const char* f : {"survey.json", "block-statistics.h5"}) {
     INFO(f);
     REQUIRE(fs::exists(b / f));
     CHECK(read_text(a / f) == read_text(b / f));

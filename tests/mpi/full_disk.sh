@@ -36,7 +36,7 @@ errors="$(grep -c '\] ERROR ' <<<"$out" || true)"
 [ "$errors" -ge 1 ] && [ "$errors" -le 2 ] || fail "expected one ERROR line per failing rank, got $errors"
 while IFS= read -r line; do
   grep -q "No space left on device" <<<"$line" || fail "the error does not say the disk is full: $line"
-  grep -q "$exec_dir/bricks/survey-volume/[0-9]*\.bin: write failed" <<<"$line" || fail "the error does not name the file: $line"
+  grep -Eq "$exec_dir/bricks/survey-volume/[0-9]*\.(bin|rows): write failed" <<<"$line" || fail "the error does not name the file: $line"
 done < <(grep '\] ERROR ' <<<"$out")
 line="$(grep -m1 '\] ERROR ' <<<"$out")"
 # Room again: the same execution directory resumes and completes.

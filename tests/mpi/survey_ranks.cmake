@@ -2,7 +2,8 @@
 #   -DMPIRUN=<mpiexec> -DNPFLAG=-n -DMAKE_EXAMPLE=<exe> -DSURVEY=<exe> -DWORK=<dir> -DKIND=segmentation|grayscale
 # 1. make-example writes the example volume;
 # 2. survey-volume runs at 1, 2 and 4 ranks into three execution directories; survey.json and
-#    block-statistics.csv must be byte-identical, and every brick must be journaled exactly once;
+#    block-statistics.h5 and .csv (written by every rank) must be byte-identical, and every brick must be
+#    journaled exactly once;
 # 3. a run killed by the DFLOW_FAIL_AFTER_BRICKS hook at 2 ranks, resumed at 4 ranks, must skip the
 #    bricks it finished and produce the same bytes again.
 cmake_minimum_required(VERSION 3.25)
@@ -84,11 +85,12 @@ input:
 survey:
   brick-shape: [128, 128, 128]
   kind: ${KIND}
+  block-statistics-csv: true
 ")
 
 set(outputs survey.json)
 if(KIND STREQUAL "segmentation")
-  list(APPEND outputs block-statistics.csv)
+  list(APPEND outputs block-statistics.h5 block-statistics.csv)
 endif()
 
 # The dry run plans without reading or writing results.

@@ -42,6 +42,8 @@ class Id {
 
   hid_t get() const { return id_; }
   bool valid() const { return id_ >= 0; }
+  // Gives up ownership (for closes whose status must be checked).
+  hid_t release() { return std::exchange(id_, H5I_INVALID_HID); }
   void reset();
 
  private:
