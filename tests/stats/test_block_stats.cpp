@@ -7,7 +7,10 @@
 
 #include "core/error.hpp"
 #include "core/files.hpp"
+#include <fmt/format.h>
+
 #include "stats/block_stats.hpp"
+#include "stats/block_stats_parallel.hpp"
 #include "test_support.hpp"
 
 using namespace dflow;
@@ -115,4 +118,58 @@ TEST_CASE("empty tables and bad files") {
   CHECK_THROWS_WITH(stats::read_block_stats_h5(dir / "missing.h5"), Catch::Contains("missing.h5"));
   write_text_atomic(dir / "not.h5", "hello");
   CHECK_THROWS_WITH(stats::read_block_stats_h5(dir / "not.h5"), Catch::Contains("not.h5"));
+}
+
+TEST_CASE("a table kept in brick files: shares per rank, streaming across files, missing and short files") {
+  const auto dir = test::scratch_dir("block-stats-bricks");
+  const std::vector<BlockStat> a{{1, 0, 0, 0, 5}, {2, 0, 0, 64, 7}};
+  const std::vector<BlockStat> c{{3, 64, 0, 0, 1}, {4, 64, 0, 0, 2}, {(uint64_t(1) << 63) + 9, 64, 64, -64, 3}};
+  stats::BrickTable t;
+  t.ids = {10, 11, 12};
+  t.rows = {2, 0, 3};
+  t.path_of = [&](uint64_t id) { return dir / fmt::format("{}.rows", id); };
+  stats::write_brick_rows(t.path_of(10), a);
+  stats::write_brick_rows(t.path_of(11), {});
+  stats::write_brick_rows(t.path_of(12), c);
+  CHECK(std::filesystem::file_size(t.path_of(12)) == 72);
+
+  // Contiguous runs in brick order; every brick in exactly one share.
+  for (int n : {1, 2, 3, 5}) {
+    INFO(n << " ranks");
+    size_t next = 0;
+    uint64_t rows = 0;
+    for (int r = 0; r < n; ++r) {
+      const stats::Share s = stats::share_of(t, r, n);
+      if (s.begin == s.end) continue;
+      CHECK(s.begin == next);
+      CHECK(s.first_row == rows);
+      next = s.end;
+      rows += s.rows;
+    }
+    CHECK(next == 3);
+    CHECK(rows == 5);
+  }
+
+  // One stream over all three files, in any batch sizes, and again from the start.
+  const stats::Share all = stats::share_of(t, 0, 1);
+  const stats::RowSource src = stats::brick_rows_source(t, all);
+  std::vector<BlockStat> got(5);
+  src(0, std::span(got.data(), 1));
+  src(1, std::span(got.data() + 1, 3));  // crosses the empty brick 11 into brick 12
+  src(4, std::span(got.data() + 4, 1));
+  std::vector<BlockStat> want = a;
+  want.insert(want.end(), c.begin(), c.end());
+  CHECK(got == want);
+  std::vector<BlockStat> again(2);
+  src(3, again);  // a seek back into the middle of brick 12
+  CHECK(again[0] == c[1]);
+  CHECK(again[1] == c[2]);
+
+  // A rows file that does not hold what the brick's result says: one line naming it.
+  stats::write_brick_rows(t.path_of(12), std::span(c.data(), 2));
+  CHECK_THROWS_WITH(stats::brick_rows_source(t, all)(0, got),
+                    Catch::Contains(t.path_of(12).string() + ": 48 bytes, but brick 12 reported 3 rows (72 bytes)"));
+  std::filesystem::remove(t.path_of(10));
+  CHECK_THROWS_WITH(stats::brick_rows_source(t, all)(0, got),
+                    Catch::Contains(t.path_of(10).string() + ": the block statistics of brick 10 are missing"));
 }
