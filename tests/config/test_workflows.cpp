@@ -42,6 +42,7 @@ TEST_CASE("survey-volume: defaults of the base, volume and survey sections") {
   CHECK(c["input"]["geometry"]["available-scales"][0].as<int>() == 0);
   CHECK(as_vec3(c["survey"]["brick-shape"]) == Vec3::fill(256));
   CHECK(c["survey"]["kind"].as<std::string>() == "auto");
+  CHECK_FALSE(c["survey"]["block-statistics-csv"].as<bool>());
   CHECK(log_level(c) == log::Level::info);
 }
 
@@ -59,7 +60,7 @@ TEST_CASE("workflow.yaml errors name the file and the key path") {
   CHECK(error_of("workflow-name: survey-volume\ninput:\n  n5: {dataset: s0}\n") ==
         "tmpl/workflow.yaml: input.n5.path: required value is missing");
   CHECK(error_of("workflow-name: survey-volume\ninput: {n5: {path: a, dataset: s0}}\nsurvey: {foo: 1}\n") ==
-        "tmpl/workflow.yaml: survey.foo: unknown key (allowed: brick-shape, kind)");
+        "tmpl/workflow.yaml: survey.foo: unknown key (allowed: brick-shape, kind, block-statistics-csv)");
   CHECK(error_of("workflow-name: survey-volume\ninput: {n5: {path: a, dataset: s0}}\nsurvey: {brick-shape: [64, 64, four]}\n") ==
         "tmpl/workflow.yaml: survey.brick-shape[2]: expected an integer, got \"four\"");
   CHECK(error_of("workflow-name: survey-volume\ninput: {hdf5: {path: a, dataset: b}, zarr: {path: a, dataset: s0}}\n") ==

@@ -159,6 +159,7 @@ TEST_CASE("workflow.yaml of ingest-supervoxels: defaults and errors") {
   CHECK_FALSE(o["dont-overwrite-identical-blocks"].as<bool>());
   CHECK_FALSE(o["skip-scale-0-write"].as<bool>());
   CHECK(o["block-statistics-file"].as<std::string>() == "block-statistics.h5");
+  CHECK_FALSE(o["block-statistics-csv"].as<bool>());
   CHECK(wc.config["output"]["max-scale"].as<int>() == -1);
   CHECK_FALSE(wc.config["output"]["create-if-necessary"].as<bool>());
   try {
