@@ -8,7 +8,8 @@ For each rank count, runs `mpirun -np N block-stats-synth --rows ROWS --h5 FILE 
   - its multiset of rows: an order-independent fingerprint (row count and the wrapping sum of a 64-bit
     hash of each 24-byte row), computed chunk-wise, equals the fingerprint of the table generated
     here in numpy from the formula (independently of the C++ generator).
-The same for the CSV form (--csv) on CSV_ROWS rows, parsed by numpy. Files are deleted after each run.
+The same for 100,003 rows in batches of 4,099 (ranks run different numbers of collective writes), and for
+the CSV form (--csv) on CSV_ROWS rows, parsed by numpy. Files are deleted after each run.
 """
 import argparse
 import os
@@ -146,6 +147,18 @@ def main():
               f"{', '.join(f'{p:.0f}' for p in peaks)} MiB")
         if got != want:
             failures.append(f"{n} ranks: the rows differ from the formula's (fingerprint {got:#x} != {want:#x})")
+
+    # Uneven shares and batches: ranks run different numbers of collective rounds, batches straddle chunks.
+    odd = 100_003
+    want_odd = fingerprint_expected(odd)
+    for n in ranks:
+        path = os.path.join(args.work, f"odd{n}.h5")
+        run_synth(args, n, ["--rows", str(odd), "--h5", path, "--batch-rows", "4099"])
+        got = check_h5(path, odd)
+        os.remove(path)
+        print(f"{n} ranks: {odd} rows in batches of 4099, fingerprint {got:#018x}")
+        if got != want_odd:
+            failures.append(f"{n} ranks: {odd} rows in batches of 4099 differ from the formula's")
 
     want_csv = fingerprint_expected(args.csv_rows)
     for n in ranks:
