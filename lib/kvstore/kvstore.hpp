@@ -34,7 +34,8 @@ struct Options {
   std::string region;             // S3: AWS_REGION / AWS_DEFAULT_REGION, else us-east-1
   std::optional<bool> path_style; // S3: http://endpoint/bucket/key (default with a custom endpoint) or bucket.host
   std::string profile;            // S3: the ~/.aws/credentials profile (AWS_PROFILE, else "default")
-  int parallel_requests = 8;      // concurrent uploads per process (puts are queued; flush() waits)
+  int parallel_requests = 8;      // concurrent uploads per process (puts are queued; flush() waits), and
+                                  // concurrent chunk reads per reader call (parallel_reads())
   int64_t multipart_bytes = 64ll << 20;  // larger objects go up in parts (S3 multipart, GCS resumable)
   int64_t part_bytes = 32ll << 20;       // part size (S3 needs >= 5 MiB except the last; GCS: multiple of 256 KiB)
   http::RetryPolicy retry;
@@ -60,6 +61,9 @@ class KvStore {
   virtual void remove(const std::string& key) = 0;
   // "s3://bucket/vol/8_8_8/0-64_0-64_0-64" or "/data/vol/info": names an object in errors and logs.
   virtual std::string describe(const std::string& key) const = 0;
+  // How many gets a reader may have in flight per call: 1 for local files (reads stay serial, no
+  // threads), Options::parallel_requests for buckets, where each get costs a round trip.
+  virtual int parallel_reads() const { return 1; }
   // A local directory for code that needs one, or empty.
   virtual std::filesystem::path local_root() const { return {}; }
   // Throws one line naming the location if objects cannot be stored there (missing bucket, wrong

@@ -36,6 +36,7 @@ class PrefixStore final : public KvStore {
   }
   void remove(const std::string& key) override { parent_->remove(k(key)); }
   std::string describe(const std::string& key) const override { return parent_->describe(k(key)); }
+  int parallel_reads() const override { return parent_->parallel_reads(); }
   fs::path local_root() const override {
     const fs::path root = parent_->local_root();
     return root.empty() ? root : root / sub_;

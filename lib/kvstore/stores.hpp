@@ -34,6 +34,7 @@ class HttpStore : public KvStore {
  public:
   void put(const std::string& key, std::span<const std::byte> data, const PutOptions& options = {}) override;
   void flush() override;
+  int parallel_reads() const override { return options_.parallel_requests; }
 
  protected:
   HttpStore(std::string server, std::string service, Options options);

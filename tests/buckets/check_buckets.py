@@ -20,6 +20,12 @@ scripts/fake-gcs-server.sh), both built from the Go module proxy and started her
   error line naming the URL, and the secret appears nowhere in output.log; a connection cut in the
   middle of uploads (tests/integration/fault_proxy.py cut-upload between us and MinIO) fails the run,
   and launchflow --resume completes it: the bucket then equals the local export byte for byte.
+--part reads
+  one VolumeReader::read of a 128^3 brick of 64 chunks (32^3) from MinIO through
+  tests/integration/fault_proxy.py delay:0.25 (every answer held 0.25 s), with tests/buckets/read_box.cpp,
+  for an N5, a Zarr and a precomputed volume tensorstore wrote: the voxels equal tensorstore's source
+  and our reader's read of the local copy, and the read takes well under 64 x 0.25 s (the gets overlap,
+  up to bucket.parallel-requests = 8 in flight); with parallel-requests: 1 it takes at least 64 x 0.25 s.
 --part dvid
   DVID v1.0.0's ngprecomputed store proxies our S3 export (volume at the bucket root): every block of
   both scales comes back through /specificblocks as the bucket's JPEG bytes (the checks of
@@ -383,6 +389,77 @@ def part_faults(a, srv):
     log(f"resumed: the bucket went from {len(partial)} to all {len(files)} objects, byte for byte the local export")
 
 
+# ---- part reads ----------------------------------------------------------------------------------
+
+def part_reads(a, srv):
+    import tensorstore as ts
+
+    n, c, delay = 128, 32, 0.25
+    chunks = (n // c) ** 3
+    data = np.random.default_rng(12).integers(0, 256, size=(n, n, n), dtype=np.uint8)  # x, y, z
+    root = os.path.join(a.work, "reads")
+    shutil.rmtree(root, ignore_errors=True)
+    specs = {
+        "n5": ({"driver": "n5", "metadata": {"dimensions": [n] * 3, "blockSize": [c] * 3, "dataType": "uint8",
+                                             "compression": {"type": "gzip"}}}, data),
+        "zarr": ({"driver": "zarr", "metadata": {"shape": [n] * 3, "chunks": [c] * 3, "dtype": "|u1",
+                                                 "compressor": {"id": "blosc", "cname": "zstd", "clevel": 3, "shuffle": 1}}},
+                 data.transpose(2, 1, 0)),  # zarr axes z, y, x
+        "precomputed": ({"driver": "neuroglancer_precomputed",
+                         "multiscale_metadata": {"data_type": "uint8", "num_channels": 1, "type": "image"},
+                         "scale_metadata": {"size": [n] * 3, "chunk_size": [c] * 3, "resolution": [8, 8, 8],
+                                            "encoding": "raw"}}, data[..., None]),
+    }
+    for kind, (spec, arr) in specs.items():
+        ts.open(dict(spec, kvstore={"driver": "file", "path": f"{root}/{kind}/"}, create=True)).result()[...].write(arr).result()
+        for k, p in local_files(f"{root}/{kind}").items():
+            srv.s3.upload_file(p, S3_BUCKET, f"reads/{kind}/{k}")
+
+    def config(kind, where, parallel):
+        bucket = f", bucket: {{parallel-requests: {parallel}}}" if parallel else ""
+        return {"n5": f"{{n5: {{path: '{where}', dataset: ''{bucket}}}}}",
+                "zarr": f"{{zarr: {{path: '{where}', dataset: '', store-type: DirectoryStore{bucket}}}}}",
+                "precomputed": f"{{precomputed: {{path: '{where}'{bucket}}}}}"}[kind]
+
+    def read(kind, where, env, parallel=0):
+        out = os.path.join(root, f"{kind}.raw")
+        r = subprocess.run([a.read_box, config(kind, where, parallel), "0", "0", "0", str(n), str(n), str(n), out],
+                           env=env, capture_output=True, text=True, timeout=300)
+        if r.returncode != 0:
+            fail(f"read_box {kind} {where}: {r.stderr.strip()}")
+        got = np.fromfile(out, dtype=np.uint8).reshape(n, n, n).transpose(2, 1, 0)  # file is x fastest
+        return got, float(r.stdout.split()[1])
+
+    proxy = subprocess.Popen([sys.executable, a.fault_proxy, str(a.minio_port), f"delay:{delay}"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+    try:
+        port = int(proxy.stdout.readline().split()[1])
+        slow_env = dict(srv.env, AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}")
+        serial = chunks * delay
+        for kind in specs:
+            local, _ = read(kind, f"{root}/{kind}", srv.env)
+            if not np.array_equal(local, data):
+                fail(f"{kind}: our reader's local read differs from tensorstore's source")
+            got, secs = read(kind, f"s3://{S3_BUCKET}/reads/{kind}", slow_env, parallel=8)
+            if not np.array_equal(got, local):
+                fail(f"{kind}: the read through the delaying proxy differs from the local read "
+                     f"({int((got != local).sum())} voxels)")
+            # 8 in flight: ideally 8 rounds of 0.25 s = 2 s; a third of the serial 16 s leaves room for a loaded machine.
+            if secs > serial / 3:
+                fail(f"{kind}: reading {chunks} chunks with {delay} s per answer took {secs:.1f} s, "
+                     f"not far below {serial:.0f} s: the gets did not overlap")
+            log(f"{kind}: {chunks} chunks through delay:{delay} in {secs:.2f} s (one at a time: >= {serial:.0f} s), "
+                "voxel for voxel the local read")
+        # The control: one request at a time pays every delay, so the proxy really holds each answer.
+        _, secs = read("n5", f"s3://{S3_BUCKET}/reads/n5", slow_env, parallel=1)
+        if secs < serial:
+            fail(f"n5 with parallel-requests 1 took {secs:.1f} s < {serial:.0f} s: the proxy did not delay each get")
+        log(f"n5 with parallel-requests: 1: {secs:.2f} s (>= {serial:.0f} s)")
+    finally:
+        proxy.kill()
+        proxy.wait()
+
+
 # ---- part dvid -----------------------------------------------------------------------------------
 
 def anonymous(method, u, headers=None):
@@ -532,7 +609,7 @@ def part_dvid(a, srv):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--part", required=True, choices=["export", "faults", "dvid"])
+    ap.add_argument("--part", required=True, choices=["export", "faults", "dvid", "reads"])
     ap.add_argument("--repo", required=True)
     ap.add_argument("--bin", required=True, help="directory of launchflow, export-grayscale, make-example")
     ap.add_argument("--work", required=True)
@@ -541,15 +618,17 @@ def main():
     ap.add_argument("--dvid-port", type=int, default=0)
     ap.add_argument("--dvid-setup", default="")
     ap.add_argument("--fault-proxy", default="")
+    ap.add_argument("--read-box", default="", help="tests/buckets/read_box.cpp's binary (part reads)")
     ap.add_argument("--neuroglancer", action="store_true", help="part dvid: also the neuroglancer screenshot check")
     a = ap.parse_args()
     a.work = os.path.abspath(os.path.join(a.work, a.part))
     os.makedirs(a.work, exist_ok=True)
     t0 = time.time()
-    ensure_example(a)
+    if a.part != "reads":
+        ensure_example(a)
     srv = Servers(a)
     try:
-        {"export": part_export, "faults": part_faults, "dvid": part_dvid}[a.part](a, srv)
+        {"export": part_export, "faults": part_faults, "dvid": part_dvid, "reads": part_reads}[a.part](a, srv)
     finally:
         srv.stop()
     log(f"OK in {time.time() - t0:.1f} s")

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/files.hpp"
+#include "core/grid.hpp"
+#include "core/parallel.hpp"
 #include "kvstore/kvstore.hpp"
 #include "io/n5/chunk_copy.hpp"
 #include "io/n5/n5.hpp"
@@ -30,31 +32,36 @@ class N5Reader final : public VolumeReader {
     const size_t elem = dtype_size(m_.dtype);
     if (out.size() != static_cast<size_t>(box.volume()) * elem)
       fail("{}: output buffer has {} bytes, box {} needs {}", describe(), out.size(), box, box.volume() * elem);
-    const Vec3 glo = floor_div(box.lo, m_.chunk), ghi = ceil_div(box.hi, m_.chunk);
     const std::byte zero[8] = {};
-    std::vector<std::byte> buf;
-    for (int64_t k = glo.z; k < ghi.z; ++k)
-      for (int64_t j = glo.y; j < ghi.y; ++j)
-        for (int64_t i = glo.x; i < ghi.x; ++i) {
-          const Vec3 origin = Vec3{i, j, k} * m_.chunk;
-          const Box region = Box{origin, origin + m_.chunk}.intersect(box);
-          const std::string key = fmt::format("{}/{}/{}", i, j, k);
-          auto file = store_->get(key);
-          if (!file) {  // N5 datasets are sparse: an absent chunk is all zeros
-            fill_region(out.data(), box, region, std::span(zero, elem));
-            continue;
-          }
-          Vec3 size;
-          try {
-            size = n5::decode_chunk(*file, m_, buf);
-          } catch (const Error& e) {
-            fail("n5: {}: chunk (x,y,z) [{},{},{}] {}", store_->describe(key), i, j, k, e.what());
-          }
-          const Box stored{origin, origin + size};
-          // A chunk stored smaller than the volume needs (short header) reads as zeros beyond its data.
-          if (!stored.contains(region)) fill_region(out.data(), box, region, std::span(zero, elem));
-          copy_chunk_region(buf.data(), stored, {.swap_bytes = true}, out.data(), box, stored.intersect(region), elem);
+    const std::vector<Vec3> chunks = points_of({floor_div(box.lo, m_.chunk), ceil_div(box.hi, m_.chunk)});
+    // From a bucket, up to parallel_reads() chunks are fetched at once (each get is a round trip), each
+    // decoded by the thread that fetched it; chunks cover disjoint parts of `out`. Local files: one thread.
+    const int threads = store_->parallel_reads();
+    std::vector<std::vector<std::byte>> bufs(size_t(std::max(threads, 1)));
+    parallel_ranges(chunks.size(), threads, [&](size_t begin, size_t end, int worker) {
+      std::vector<std::byte>& buf = bufs[size_t(worker)];
+      for (size_t c = begin; c < end; ++c) {
+        const auto [i, j, k] = chunks[c];
+        const Vec3 origin = chunks[c] * m_.chunk;
+        const Box region = Box{origin, origin + m_.chunk}.intersect(box);
+        const std::string key = fmt::format("{}/{}/{}", i, j, k);
+        auto file = store_->get(key);
+        if (!file) {  // N5 datasets are sparse: an absent chunk is all zeros
+          fill_region(out.data(), box, region, std::span(zero, elem));
+          continue;
         }
+        Vec3 size;
+        try {
+          size = n5::decode_chunk(*file, m_, buf);
+        } catch (const Error& e) {
+          fail("n5: {}: chunk (x,y,z) [{},{},{}] {}", store_->describe(key), i, j, k, e.what());
+        }
+        const Box stored{origin, origin + size};
+        // A chunk stored smaller than the volume needs (short header) reads as zeros beyond its data.
+        if (!stored.contains(region)) fill_region(out.data(), box, region, std::span(zero, elem));
+        copy_chunk_region(buf.data(), stored, {.swap_bytes = true}, out.data(), box, stored.intersect(region), elem);
+      }
+    });
   }
 
  private:

@@ -5,6 +5,8 @@
 
 #include "core/array.hpp"
 #include "core/error.hpp"
+#include "core/grid.hpp"
+#include "core/parallel.hpp"
 #include "io/precomputed/chunk.hpp"
 #include "io/precomputed/metadata.hpp"
 #include "io/precomputed/precomputed.hpp"
@@ -46,28 +48,33 @@ class PrecomputedReader final : public VolumeReader {
       fail("{}: read of {} needs a {}-byte buffer, got {}", describe(), box, box.volume() * elem, out.size());
     const Vec3 g0 = floor_div(box.lo - scale_.voxel_offset, scale_.chunk_size);
     const Vec3 g1 = ceil_div(box.hi - scale_.voxel_offset, scale_.chunk_size);
-    std::vector<uint64_t> buf;  // uint64 storage keeps decoded labels aligned
-    for (int64_t gz = g0.z; gz < g1.z; ++gz)
-      for (int64_t gy = g0.y; gy < g1.y; ++gy)
-        for (int64_t gx = g0.x; gx < g1.x; ++gx) {
-          const Vec3 g{gx, gy, gz};
-          const Box chunk_box = scale_.chunk_box(g);
-          const Box region = chunk_box.intersect(box);
-          const bool whole = chunk_box == box;
-          std::span<std::byte> dst;
-          if (whole) {
-            dst = out;
-          } else {
-            const size_t bytes = static_cast<size_t>(chunk_box.volume()) * elem;
-            buf.resize((bytes + 7) / 8);
-            dst = std::as_writable_bytes(std::span(buf)).first(bytes);
-          }
-          if (!read_chunk(g, chunk_box, dst)) {
-            zero_region(out.data(), box, region, elem);
-          } else if (!whole) {
-            copy_region_bytes(dst.data(), chunk_box, out.data(), box, region, elem);
-          }
+    const std::vector<Vec3> chunks = points_of({g0, g1});
+    // From a bucket up to parallel_reads() chunks (or shard ranges) in flight, each decoded by the
+    // thread that fetched it into its own buffer; chunks cover disjoint parts of `out`. Local: one thread.
+    const int threads = scale_store_->parallel_reads();
+    std::vector<std::vector<uint64_t>> bufs(size_t(std::max(threads, 1)));  // uint64 keeps decoded labels aligned
+    parallel_ranges(chunks.size(), threads, [&](size_t begin, size_t end, int worker) {
+      std::vector<uint64_t>& buf = bufs[size_t(worker)];
+      for (size_t c = begin; c < end; ++c) {
+        const Vec3& g = chunks[c];
+        const Box chunk_box = scale_.chunk_box(g);
+        const Box region = chunk_box.intersect(box);
+        const bool whole = chunk_box == box;
+        std::span<std::byte> dst;
+        if (whole) {
+          dst = out;
+        } else {
+          const size_t bytes = static_cast<size_t>(chunk_box.volume()) * elem;
+          buf.resize((bytes + 7) / 8);
+          dst = std::as_writable_bytes(std::span(buf)).first(bytes);
         }
+        if (!read_chunk(g, chunk_box, dst)) {
+          zero_region(out.data(), box, region, elem);
+        } else if (!whole) {
+          copy_region_bytes(dst.data(), chunk_box, out.data(), box, region, elem);
+        }
+      }
+    });
   }
 
  private:

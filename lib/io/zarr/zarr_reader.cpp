@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/files.hpp"
+#include "core/grid.hpp"
+#include "core/parallel.hpp"
 #include "kvstore/kvstore.hpp"
 #include "io/n5/chunk_copy.hpp"
 #include "io/n5/n5.hpp"
@@ -31,30 +33,36 @@ class ZarrReader final : public VolumeReader {
     if (out.size() != static_cast<size_t>(box.volume()) * elem)
       fail("{}: output buffer has {} bytes, box {} needs {}", describe(), out.size(), box, box.volume() * elem);
     const ChunkLayout layout{.swap_bytes = m_.big_endian, .z_fastest = m_.fortran_order};
-    const Vec3 glo = floor_div(box.lo, m_.chunk), ghi = ceil_div(box.hi, m_.chunk);
     const char sep = m_.separator;
+    const std::vector<Vec3> chunks = points_of({floor_div(box.lo, m_.chunk), ceil_div(box.hi, m_.chunk)});
+    // As in the N5 reader: from a bucket up to parallel_reads() chunks in flight, each decoded by the
+    // thread that fetched it into its own buffer; local files: one thread.
+    const int threads = store_->parallel_reads();
+    const size_t workers = std::min(size_t(std::max(threads, 1)), std::max<size_t>(chunks.size(), 1));
     // Zarr stores every chunk whole, also at the array's edges.
-    std::vector<std::byte> buf(static_cast<size_t>(m_.chunk.prod()) * elem);
-    for (int64_t k = glo.z; k < ghi.z; ++k)
-      for (int64_t j = glo.y; j < ghi.y; ++j)
-        for (int64_t i = glo.x; i < ghi.x; ++i) {
-          const Vec3 origin = Vec3{i, j, k} * m_.chunk;
-          const Box cbox{origin, origin + m_.chunk};
-          const Box region = cbox.intersect(box);
-          // Keys list chunk indices in zarr's axis order (z,y,x).
-          const std::string key = fmt::format("{}{}{}{}{}", k, sep, j, sep, i);
-          auto file = store_->get(key);
-          if (!file) {
-            fill_region(out.data(), box, region, m_.fill);
-            continue;
-          }
-          try {
-            m_.compressor.decompress_into(*file, buf);
-          } catch (const Error& e) {
-            fail("zarr: {}: chunk (x,y,z) [{},{},{}] is corrupt: {}", store_->describe(key), i, j, k, e.what());
-          }
-          copy_chunk_region(buf.data(), cbox, layout, out.data(), box, region, elem);
+    std::vector<std::vector<std::byte>> bufs(workers, std::vector<std::byte>(static_cast<size_t>(m_.chunk.prod()) * elem));
+    parallel_ranges(chunks.size(), threads, [&](size_t begin, size_t end, int worker) {
+      std::vector<std::byte>& buf = bufs[size_t(worker)];
+      for (size_t c = begin; c < end; ++c) {
+        const auto [i, j, k] = chunks[c];
+        const Vec3 origin = chunks[c] * m_.chunk;
+        const Box cbox{origin, origin + m_.chunk};
+        const Box region = cbox.intersect(box);
+        // Keys list chunk indices in zarr's axis order (z,y,x).
+        const std::string key = fmt::format("{}{}{}{}{}", k, sep, j, sep, i);
+        auto file = store_->get(key);
+        if (!file) {
+          fill_region(out.data(), box, region, m_.fill);
+          continue;
         }
+        try {
+          m_.compressor.decompress_into(*file, buf);
+        } catch (const Error& e) {
+          fail("zarr: {}: chunk (x,y,z) [{},{},{}] is corrupt: {}", store_->describe(key), i, j, k, e.what());
+        }
+        copy_chunk_region(buf.data(), cbox, layout, out.data(), box, region, elem);
+      }
+    });
   }
 
  private:
