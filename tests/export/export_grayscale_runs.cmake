@@ -6,7 +6,8 @@
 # ranks:       raw and sharded raw outputs at -n 1 and -n 4 (--oversubscribe) are identical files;
 # resume:      a run killed by DFLOW_FAIL_AFTER_BRICKS and resumed writes the same files;
 # errors:      a non-uint8 source, a bounding box outside the source, an unwritable output and an
-#              existing output with a different info each fail with ONE error line naming the path.
+#              existing output with a different info each fail with ONE error line naming the path;
+#              a sharded output fits 16 MiB per rank, units too large for it are refused with the minimum.
 cmake_minimum_required(VERSION 3.25)
 
 function(run_checked)
@@ -194,6 +195,34 @@ elseif(PART STREQUAL "errors")
   if(EXISTS ${WORK}/errors/out-dtype OR EXISTS ${WORK}/errors/out-box)
     message(FATAL_ERROR "a failed input check must not create the output")
   endif()
+
+  # memory-per-rank-mib: a sharded output whose shard size follows the budget (shard-bytes -1) gets
+  # shards small enough for the plan to fit 16 MiB; units that cannot fit are refused with one line
+  # naming the smallest budget that does.
+  export_yaml(y grayscale/s0 "${ALL}" "{path: ${WORK}/errors/out-fits, encoding: jpeg, sharded: true}" 4 16)
+  file(WRITE ${WORK}/errors/fits.yaml "${y}")
+  run_checked(COMMAND ${MPIRUN} --allow-run-as-root --oversubscribe -n 2 ${STAGE} --config ${WORK}/errors/fits.yaml --dry-run
+              OUT log)
+  if(NOT log MATCHES "estimated memory per rank: ([0-9.]+) MiB \\(budget 16.0 MiB\\)" OR CMAKE_MATCH_1 GREATER 16)
+    message(FATAL_ERROR "fits: the sharded plan's estimate is not within its 16 MiB budget:\n${log}")
+  endif()
+  message(STATUS "fits: estimated memory per rank ${CMAKE_MATCH_1} MiB (budget 16 MiB)")
+  function(budget_case name output expected)
+    export_yaml(y grayscale/s0 "${ALL}" "${output}" 1 16)
+    file(WRITE ${WORK}/errors/${name}.yaml "${y}")
+    run_checked(COMMAND ${MPIRUN} --allow-run-as-root --oversubscribe -n 2 ${STAGE} --config ${WORK}/errors/${name}.yaml
+                --dry-run EXPECT_FAIL OUT log)
+    string(REGEX MATCHALL "\\] ERROR [^\n]*" errors "${log}")
+    list(LENGTH errors nerr)
+    if(NOT nerr EQUAL 1 OR NOT errors MATCHES "${expected}")
+      message(FATAL_ERROR "${name}: expected one error line matching\n  ${expected}\ngot ${nerr}:\n${log}")
+    endif()
+    message(STATUS "${name}: ${errors}")
+  endfunction()
+  budget_case(budget-shards "{path: ${WORK}/errors/out-shards, encoding: jpeg, sharded: true, shard-bytes: 100000000}"
+              "export-grayscale: memory-per-rank-mib 16 is below what one brick of this output needs: bricks of .512,512,256. voxels .whole shards. at scale 0 take ~[0-9]+ MiB per rank; set export-grayscale.memory-per-rank-mib to at least [0-9]+ or lower output.precomputed.shard-bytes")
+  budget_case(budget-chunks "{path: ${WORK}/errors/out-chunks, encoding: raw, chunk-size: [256,256,256]}"
+              "memory-per-rank-mib 16 is below .*.whole chunks.* set export-grayscale.memory-per-rank-mib to at least [0-9]+ or use a smaller chunk-size")
 else()
   message(FATAL_ERROR "unknown PART ${PART}")
 endif()
