@@ -105,7 +105,11 @@ std::string mask_assignments(std::string_view text, std::vector<std::string>* pa
       while (end < text.size() && !ends_token(text[end]) && text[end] != '&' && text[end] != ';' && text[end] != ',') ++end;
     }
     if (end == eq + 1) continue;
-    if (parts) parts->emplace_back(text.substr(eq + 1, end - eq - 1));
+    if (parts) {  // the value without its quotes
+      const bool quoted = text[eq + 1] == '\'' || text[eq + 1] == '"';
+      const size_t from = eq + 1 + (quoted ? 1 : 0), to = quoted && end > from && text[end - 1] == text[eq + 1] ? end - 1 : end;
+      parts->emplace_back(text.substr(from, to - from));
+    }
     out.append(text.substr(copied, eq + 1 - copied));
     out.append(kMask);
     copied = end;

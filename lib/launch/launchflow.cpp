@@ -15,6 +15,7 @@
 #include "config/schema.hpp"
 #include "config/secrets.hpp"
 #include "config/workflows.hpp"
+#include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
@@ -401,11 +402,6 @@ int run(const Options& o) {
 }
 
 }  // namespace
-
-std::string format_duration(double seconds) {
-  const auto total = static_cast<int64_t>(std::llround(std::max(0.0, seconds)));
-  return fmt::format("{}:{:02d}:{:02d}", total / 3600, (total / 60) % 60, total % 60);
-}
 
 int launchflow_main(const std::vector<std::string>& args) {
   log::set_source("launchflow");

@@ -359,11 +359,22 @@ TEST_CASE("resume against DVID: a run that failed after some mapping batches nev
   CHECK(listed == want);
 }
 
-TEST_CASE("workflow scripts: 03a ingest-sv-indices.sh, then 04 ingest-agglo-indices.sh between the seed's commits") {
+namespace {
+// Where the workflow scripts' programs (ingest-label-indexes, dvid-setup) and the scripts are.
+struct ScriptDirs {
+  fs::path bin, workflows;
+};
+ScriptDirs script_dirs() {
   const char* exe = std::getenv("DFLOW_INGEST_LABEL_INDEXES");
   const char* wf = std::getenv("DFLOW_WORKFLOWS");
   REQUIRE(exe);
   REQUIRE(wf);
+  return {fs::path(exe).parent_path(), wf};
+}
+}  // namespace
+
+TEST_CASE("workflow scripts: 03a ingest-sv-indices.sh, then 04 ingest-agglo-indices.sh between the seed's commits") {
+  const ScriptDirs dirs = script_dirs();
   const auto e = test::label_index_expected();
   const fs::path data = test::label_index_data();
   const fs::path exec_dir = test::scratch_dir("li-dvid-scripts");
@@ -371,9 +382,9 @@ TEST_CASE("workflow scripts: 03a ingest-sv-indices.sh, then 04 ingest-agglo-indi
   Repo r("li-scripts");
   r.ingest_voxels(load_segmentation(e));
   const std::string env = fmt::format("DFLOW_BIN_DIR='{}' DVID_SERVER='{}' DVID_UUID='{}' DVID_INSTANCE='{}' ",
-                                      fs::path(exe).parent_path().string(), dvid_url(), r.uuid, r.instance);
-  const fs::path sv_script = fs::path(wf) / "03a-ingest-supervoxels" / "ingest-sv-indices.sh";
-  const fs::path agglo_script = fs::path(wf) / "04-load-agglomeration" / "ingest-agglo-indices.sh";
+                                      dirs.bin.string(), dvid_url(), r.uuid, r.instance);
+  const fs::path sv_script = dirs.workflows / "03a-ingest-supervoxels" / "ingest-sv-indices.sh";
+  const fs::path agglo_script = dirs.workflows / "04-load-agglomeration" / "ingest-agglo-indices.sh";
   REQUIRE(std::system((env + "bash '" + sv_script.string() + "' '" + exec_dir.string() + "'").c_str()) == 0);
   const auto& [sv0, info0] = *e["supervoxels"].items().begin();
   check_label(r, r.uuid, std::stoull(sv0), sv_blocks(std::stoull(sv0), info0), info0["voxels"]);
@@ -424,10 +435,7 @@ TEST_CASE("workflow scripts: 03a ingest-sv-indices.sh, then 04 ingest-agglo-indi
 }
 
 TEST_CASE("04 ingest-agglo-indices.sh for a second labelmap of the same node: DVID's one-child rule, then a branch") {
-  const char* exe = std::getenv("DFLOW_INGEST_LABEL_INDEXES");
-  const char* wf = std::getenv("DFLOW_WORKFLOWS");
-  REQUIRE(exe);
-  REQUIRE(wf);
+  const ScriptDirs dirs = script_dirs();
   const auto e = test::label_index_expected();
   const fs::path data = test::label_index_data();
   const fs::path scratch = test::scratch_dir("li-dvid-second");
@@ -439,8 +447,8 @@ TEST_CASE("04 ingest-agglo-indices.sh for a second labelmap of the same node: DV
   Repo& r2 = r;
   r2.instance = "segmentation2";
   r2.ingest_voxels(seg);
-  const std::string bin = fs::path(exe).parent_path().string();
-  const fs::path script = fs::path(wf) / "04-load-agglomeration" / "ingest-agglo-indices.sh";
+  const std::string bin = dirs.bin.string();
+  const fs::path script = dirs.workflows / "04-load-agglomeration" / "ingest-agglo-indices.sh";
   const auto run_for = [&](const std::string& instance, const fs::path& dir, const std::string& extra_env) {
     fs::create_directories(dir);
     if (!fs::exists(dir / "block-statistics.h5")) fs::copy_file(data / "block-statistics.h5", dir / "block-statistics.h5");

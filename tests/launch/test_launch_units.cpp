@@ -177,12 +177,6 @@ TEST_CASE("output.log lines: ours pass through, others get the mpirun prefix") {
   CHECK(log::has_line_prefix(log::line_prefix(log::Level::warn, "launchflow")));
 }
 
-TEST_CASE("durations as H:MM:SS") {
-  CHECK(format_duration(0) == "0:00:00");
-  CHECK(format_duration(59.6) == "0:01:00");
-  CHECK(format_duration(3 * 3600 + 5 * 60 + 7) == "3:05:07");
-  CHECK(format_duration(100 * 3600) == "100:00:00");
-}
 
 TEST_CASE("run_teed: exit status, signals, lines split across reads, last line without newline") {
   const fs::path dir = test::scratch_dir("launch-tee");
