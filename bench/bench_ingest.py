@@ -30,6 +30,7 @@ Usage: bench/bench_ingest.py --bin <build>/bin [--reps 3] [--ranks 1,2] [--threa
 """
 import argparse
 import json
+import os
 import re
 import resource
 import shutil
