@@ -123,7 +123,16 @@ TEST_CASE("no secret from the environment or the config lands in the execution d
   const Run again = launchflow({"-n", "1", "--resume", y.string()}, root, env);
   INFO(again.out << again.err);
   CHECK(again.status != 0);
-  write_text_atomic(root / "terminal.txt", ok.out + ok.err + bad.out + bad.err + again.out + again.err);
+  // With the template moved away and no DFLOW_CONFIG_SECRETS, a resume is refused with one line.
+  fs::rename(root / "bad", root / "bad-moved");
+  const Run lost = launchflow({"-n", "1", "--resume", y.string()}, root, env);
+  INFO(lost.out << lost.err);
+  CHECK(lost.status == 2);
+  CHECK(lost.err.find("workflow.yaml: environment-variables.DVID_ADMIN_TOKEN: the secret was redacted (***) in the "
+                      "execution directory and " + (root / "bad" / "workflow.yaml").string() + " does not hold it") !=
+        std::string::npos);
+  write_text_atomic(root / "terminal.txt",
+                    ok.out + ok.err + bad.out + bad.err + again.out + again.err + lost.out + lost.err);
 
   // The stage got the real values: the repo exists (the admin token file was read where it is).
   dvid::Client c(url);
