@@ -1,5 +1,6 @@
-# Start, wait for and stop a loopback server run in the background (sourced by dvid-server.sh and
-# minio-server.sh; a new server script does the same). Needs common.sh's say/die first.
+# Start, wait for and stop a loopback server run in the background (sourced by dvid-server.sh,
+# minio-server.sh and fake-gcs-server.sh; a new server script does the same). Needs common.sh's
+# say/die first.
 #
 #   server_setup NAME USAGE "$@"           sets cmd and dir (absolute, created) from the script's first
 #                                          two arguments, or dies with USAGE; pidfile=$dir/NAME.pid
