@@ -33,6 +33,8 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from bench_support import admin_token, dvid
+
 ROOT = Path(__file__).resolve().parent.parent
 MERGE_TABLE_DTYPE = [('id_a', '<u8'), ('id_b', '<u8'), ('xa', '<u4'), ('ya', '<u4'), ('za', '<u4'),
                      ('xb', '<u4'), ('yb', '<u4'), ('zb', '<u4'), ('score', '<f4')]
@@ -44,9 +46,6 @@ def pct(values, p):
     return v[k - 1]
 
 
-def dvid(cmd, data_dir, port=None):
-    args = ['bash', str(ROOT / 'scripts/dvid-server.sh'), cmd, str(data_dir)] + ([str(port)] if port else [])
-    subprocess.run(args, check=cmd != 'stop', stdout=subprocess.DEVNULL)
 
 
 def seeded_mst_nx(cleaned_edges, edge_weights, seed_labels):
@@ -134,7 +133,7 @@ def main():
     dvid('start-fresh', dvid_dir, port)
     server = None
     try:
-        token = (dvid_dir / 'admin-token').read_text().strip()
+        token = admin_token(dvid_dir)
         subprocess.run([str(binp / 'bench_cleave'), '--dvid', f'http://127.0.0.1:{port}', '--dir', str(work / 'data'),
                         '--svs', str(args.svs), '--admin-token', token], check=True, stderr=subprocess.DEVNULL)
         setup = json.loads((work / 'data/setup.json').read_text())

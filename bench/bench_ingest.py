@@ -37,22 +37,15 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+
+from bench_support import dvid, dvid_cpu, example_data, new_repo
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def dvid(cmd, data_dir, port=None):
-    args = ['bash', str(ROOT / 'scripts/dvid-server.sh'), cmd, str(data_dir)] + ([str(port)] if port else [])
-    subprocess.run(args, check=cmd != 'stop', stdout=subprocess.DEVNULL)
 
 
-def dvid_cpu(data_dir):
-    """User + system CPU seconds the DVID server has used so far."""
-    pid = (Path(data_dir) / 'dvid.pid').read_text().strip()
-    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
 def children_cpu():
@@ -60,12 +53,6 @@ def children_cpu():
     return u.ru_utime + u.ru_stime
 
 
-def new_repo(server, data_dir):
-    token = (Path(data_dir) / 'admin-token').read_text().strip()
-    req = urllib.request.Request(f'{server}/api/repos?admintoken={token}', method='POST',
-                                 data=json.dumps({'alias': f'bench-{time.time()}', 'description': 'bench'}).encode())
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())['root']
 
 
 FLYEMFLOWS_MVOX_PER_WORKER = 3.9
@@ -123,10 +110,7 @@ def main():
     args = ap.parse_args()
     work = Path(args.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    data = work / ('example' + (f'-{args.size.replace(",", "x")}' if args.size else ''))
-    if not (data / 'example.n5').exists():
-        subprocess.run([str(Path(args.bin) / 'make-example'), '--output', str(data)] + (['--size', args.size] if args.size else []),
-                       check=True, stdout=subprocess.DEVNULL)
+    data = example_data(args.bin, work, args.size)
     n5 = data / 'example.n5'
     dvid_dir, server = work / 'dvid', f'http://127.0.0.1:{args.port}'
 

@@ -23,7 +23,6 @@ The server is started and stopped with scripts/dvid-server.sh (DFLOW_DVID_SERVER
 """
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -35,7 +34,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench_support import dvid, new_instance, new_repo
+
 DTYPE = [('segment_id', '<u8'), ('z', '<i4'), ('y', '<i4'), ('x', '<i4'), ('count', '<u4')]
 
 
@@ -71,28 +71,9 @@ def make_table(path, rows, seed=7):
     return len(rec)
 
 
-DVID_SCRIPT = os.environ.get('DFLOW_DVID_SERVER_SCRIPT', str(ROOT / 'scripts/dvid-server.sh'))
-
-
-def start_dvid(data_dir, port):
-    subprocess.run(['bash', DVID_SCRIPT, 'start-fresh', str(data_dir), str(port)], check=True, stdout=subprocess.DEVNULL)
-    return f'http://127.0.0.1:{port}'
-
-
-def stop_dvid(data_dir):
-    subprocess.run(['bash', DVID_SCRIPT, 'stop', str(data_dir)], check=False, stdout=subprocess.DEVNULL)
-
-
-def post_json(url, obj):
-    req = urllib.request.Request(url, data=json.dumps(obj).encode(), method='POST')
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read() or b'{}')
-
-
 def new_labelmap(server, data_dir):
-    token = (Path(data_dir) / 'admin-token').read_text().strip()
-    uuid = post_json(f'{server}/api/repos?admintoken={token}', {'alias': f'bench-{time.time()}', 'description': 'bench'})['root']
-    post_json(f'{server}/api/repo/{uuid}/instance', {'typename': 'labelmap', 'dataname': 'segmentation', 'BlockSize': '64,64,64'})
+    uuid = new_repo(server, data_dir)
+    new_instance(server, uuid, 'labelmap', 'segmentation', BlockSize='64,64,64')
     return uuid
 
 
@@ -169,12 +150,12 @@ def main():
         for mode in args.modes.split(','):
             mapping = work / 'bench-mapping.csv' if mode == 'agglo' else None
             build = run_build(args, stats, mapping, work / f'dump-{mode}')
-            server = start_dvid(dvid_dir, args.port)
+            server = dvid('start-fresh', dvid_dir, args.port)
             uuid_ours = new_labelmap(server, dvid_dir)
             for f in work.glob('ingest-label-indexes-*.progress'):
                 f.unlink()
             ours, bodies, tomb, batches = run_ours(args, server, uuid_ours, stats, mapping, work)
-            server = start_dvid(dvid_dir, args.port)  # fresh store for the curl run
+            server = dvid('start-fresh', dvid_dir, args.port)  # fresh store for the curl run
             uuid_curl = new_labelmap(server, dvid_dir)
             raw = run_curl(args, server, uuid_curl, work / f'dump-{mode}')
             r = dict(mode=mode, rows=rows, bodies=bodies, tombstones=tomb, batches=batches, mb=build['bytes'] / 1e6,
@@ -191,7 +172,7 @@ def main():
             run_ours(args, server, uuid_ours2, stats, mapping, work)
             check_same(server, uuid_ours2, uuid_curl, [1, 6, 11, 100001, 200001])
     finally:
-        stop_dvid(dvid_dir)
+        dvid('stop', dvid_dir)
     (work / 'results.json').write_text(json.dumps(results, indent=1))
 
 

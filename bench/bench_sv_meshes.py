@@ -22,45 +22,25 @@ Usage: bench/bench_sv_meshes.py --bin <build>/bin [--reps 3] [--ranks 1,2] [--po
 import argparse
 import http.client
 import json
-import os
 import shutil
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench_support import dvid, dvid_cpu, example_data, new_instance, new_repo
 
 
-def dvid(cmd, data_dir, port=None):
-    args = ['bash', str(ROOT / 'scripts/dvid-server.sh'), cmd, str(data_dir)] + ([str(port)] if port else [])
-    subprocess.run(args, check=cmd != 'stop', stdout=subprocess.DEVNULL)
 
 
-def dvid_cpu(data_dir):
-    """User + system CPU seconds the DVID server has used so far."""
-    pid = (Path(data_dir) / 'dvid.pid').read_text().strip()
-    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
-def post(server, path, body):
-    req = urllib.request.Request(server + path, method='POST', data=body)
-    with urllib.request.urlopen(req) as r:
-        return r.read()
 
 
-def new_repo(server, data_dir):
-    token = (Path(data_dir) / 'admin-token').read_text().strip()
-    out = post(server, f'/api/repos?admintoken={token}', json.dumps({'alias': f'bench-{time.time()}', 'description': 'bench'}).encode())
-    return json.loads(out)['root']
 
 
-def new_instance(server, uuid, name):
-    post(server, f'/api/repo/{uuid}/instance',
-         json.dumps({'typename': 'tarsupervoxels', 'dataname': name, 'Extension': 'drc'}).encode())
+
 
 
 def workflow(path, n5, output, tar_mib):
@@ -122,10 +102,7 @@ def main():
     args = ap.parse_args()
     work = Path(args.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    data = work / ('example' + (f'-{args.size.replace(",", "x")}' if args.size else ''))
-    if not (data / 'example.n5').exists():
-        subprocess.run([str(Path(args.bin) / 'make-example'), '--output', str(data)] + (['--size', args.size] if args.size else []),
-                       check=True, stdout=subprocess.DEVNULL)
+    data = example_data(args.bin, work, args.size)
     n5 = data / 'example.n5'
     dvid_dir, server = work / 'dvid', f'http://127.0.0.1:{args.port}'
     rows = []
@@ -142,7 +119,7 @@ def main():
             best, cpu = None, None
             for rep in range(args.reps):
                 name = f'limit_n{n}_{rep}'
-                new_instance(server, uuid, name)
+                new_instance(server, uuid, 'tarsupervoxels', name, Extension='drc')
                 c0 = dvid_cpu(dvid_dir)
                 s = post_all(server, uuid, name, tars, n)
                 if best is None or s < best:
@@ -150,7 +127,7 @@ def main():
             ours_best = None
             for rep in range(args.reps):
                 name = f'ours_n{n}_{rep}'
-                new_instance(server, uuid, name)
+                new_instance(server, uuid, 'tarsupervoxels', name, Extension='drc')
                 d2 = work / f'upload-n{n}-{rep}'
                 shutil.rmtree(d2, ignore_errors=True)
                 workflow(d2, n5, f'output:\n  tarsupervoxels:\n    server: {server}\n    uuid: {uuid}\n    instance: {name}\n', args.tar_mib)

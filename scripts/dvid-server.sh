@@ -13,12 +13,8 @@
 #   DVID_NGPRECOMPUTED_REF=s3://bucket/prefix/ [DVID_NGPRECOMPUTED_INSTANCE=grayscale] [DVID_NGPRECOMPUTED_UUID=uuid]
 # and the AWS_* variables DVID's S3 client reads.
 source "$(dirname "$0")/common.sh"
-cmd="${1:-}"; dir="${2:-}"
-[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: $0 start|start-fresh|stop|status|render DATA_DIR [HTTP_PORT] [RPC_PORT]"
-mkdir -p "$dir"; dir="$(cd "$dir" && pwd)"
-pidfile="$dir/dvid.pid"
-
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+source "$(dirname "$0")/server-process.sh"
+server_setup dvid "$0 start|start-fresh|stop|status|render DATA_DIR [HTTP_PORT] [RPC_PORT]" "$@"
 
 # The template language is lib/dvidsetup/server_config.hpp's.
 render_config() {
@@ -49,28 +45,17 @@ start)
   http="${3:-8000}"; rpc="${4:-$((http + 1))}"
   [ -x "$DVID_BIN" ] || bash "$DFLOW_ROOT/scripts/build-dvid.sh"
   if running; then say "DVID already running (pid $(cat "$pidfile")) at http://127.0.0.1:$(cat "$dir/http-port")"; exit 0; fi
-  if curl -sf -m 2 "http://127.0.0.1:$http/api/heartbeat" >/dev/null 2>&1; then
+  if server_answers "http://127.0.0.1:$http/api/heartbeat"; then
     die "port $http already answers as a DVID server that is not ours (DATA_DIR $dir); stop it or pick another port"
   fi
   render_config "$http" "$rpc"
   token="$(cat "$dir/admin-token" 2>/dev/null || head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   echo "$token" > "$dir/admin-token"; echo "$http" > "$dir/http-port"; echo "$rpc" > "$dir/rpc-port"
-  DVID_ADMIN_TOKEN="$token" nohup "$DVID_BIN" serve "$dir/dvid-config.toml" >"$dir/dvid.stdout" 2>&1 &
-  echo $! > "$pidfile"
-  for _ in $(seq 1 120); do
-    if curl -sf -m 2 "http://127.0.0.1:$http/api/heartbeat" >/dev/null 2>&1; then
-      say "DVID $DVID_VERSION up at http://127.0.0.1:$http (pid $(cat "$pidfile"), data $dir)"; exit 0
-    fi
-    running || { tail -5 "$dir/dvid.stdout" "$dir/dvid.log" 2>/dev/null >&2; die "DVID exited during start-up (logs in $dir)"; }
-    sleep 0.5
-  done
-  die "DVID did not answer http://127.0.0.1:$http/api/heartbeat within 60 s (logs in $dir)"
+  server_start "DVID $DVID_VERSION" "$pidfile" "$dir/dvid.stdout" "$dir/dvid.log" "http://127.0.0.1:$http/api/heartbeat" \
+    -- env DVID_ADMIN_TOKEN="$token" "$DVID_BIN" serve "$dir/dvid-config.toml"
   ;;
 stop)
-  if ! running; then say "DVID not running (data $dir)"; rm -f "$pidfile"; exit 0; fi
-  pid="$(cat "$pidfile")"; kill -TERM "$pid"
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; say "DVID stopped"; exit 0; }; sleep 0.5; done
-  kill -KILL "$pid" 2>/dev/null; rm -f "$pidfile"; say "DVID did not stop in 30 s; killed"
+  server_stop "DVID (data $dir)" "$pidfile"
   ;;
 status)
   if running; then echo "running pid $(cat "$pidfile") http://127.0.0.1:$(cat "$dir/http-port")"; else echo "stopped"; exit 1; fi

@@ -7,6 +7,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "core/duration.hpp"
 #include "core/error.hpp"
 
 namespace dflow::cleave {
@@ -29,10 +30,6 @@ std::string html_escape(const std::string& s) {
   return out;
 }
 
-std::string hms(double s) {
-  const auto t = uint64_t(s);
-  return fmt::format("{}d {:02d}:{:02d}:{:02d}", t / 86400, (t / 3600) % 24, (t / 60) % 60, t % 60);
-}
 
 }  // namespace
 
@@ -41,7 +38,7 @@ std::string status_page(const RequestStats& stats, const RecentLog& log, const C
 <style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}
 th{background:#eee}pre{background:#f7f7f7;padding:.5em;font-size:12px;white-space:pre-wrap}</style></head><body>
 <h1>dvidflow cleave server</h1>)";
-  h += fmt::format("<p>Up {} on port {} with {} workers. Table <code>{}</code>: {} bodies, {} edges, {} supervoxels.</p>", hms(stats.uptime_seconds()),
+  h += fmt::format("<p>Up {} on port {} with {} workers. Table <code>{}</code>: {} bodies, {} edges, {} supervoxels.</p>", format_duration(stats.uptime_seconds()),
                    o.port, o.threads, html_escape(table.path().string()), table.header().bodies, table.header().edges, table.header().svs);
   if (!o.command_line.empty()) h += "<p>Command: <code>" + html_escape(o.command_line) + "</code></p>";
   h += "<h2>Requests</h2><table><tr><th>endpoint</th><th>status</th><th>requests</th></tr>";

@@ -31,6 +31,7 @@ void redact_walk(YAML::Node& node, const std::string& key, std::vector<std::stri
     const std::string shown = secrets::redact_value(key, value);
     if (shown == value) return;
     if (taken) taken->push_back({path, value});
+    secrets::remember_value(key, value);  // also hidden wherever it shows up in a log line
     node = shown;
   }
 }
@@ -83,7 +84,7 @@ void restore_secrets(YAML::Node& config, const std::vector<Secret>& secrets) {
     YAML::Node node = at_path(config, s.path, key);
     if (!node.IsDefined() || !node.IsScalar() || node.Scalar() != secrets::redact_value(key, s.value)) continue;
     node = s.value;
-    secrets::remember(s.value);
+    secrets::remember_value(key, s.value);
   }
 }
 

@@ -20,7 +20,8 @@ struct Secret {
 };
 
 // A deep copy of `config` with every secret value redacted (the key a secret name, or a URL with a
-// password or a token in its query); the real values go to `taken`.
+// password or a token in its query); the real values go to `taken`, and are remembered
+// (core/secrets.hpp) so that log lines hide them too.
 YAML::Node redact_config(const YAML::Node& config, std::vector<Secret>* taken = nullptr);
 // Puts each secret back where `config` shows its redacted form.
 void restore_secrets(YAML::Node& config, const std::vector<Secret>& secrets);

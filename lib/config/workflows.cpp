@@ -6,7 +6,6 @@
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "config/secrets.hpp"
-#include "core/secrets.hpp"
 
 namespace dflow::config {
 
@@ -93,10 +92,7 @@ WorkflowConfig load_workflow_config(const std::filesystem::path& path) {
   WorkflowConfig wc = parse_workflow_config(read_text(path), path.string());
   // Launchflow's files show secrets as "***"; the real values come from its environment.
   restore_secrets(wc.config, secrets_from_environment());
-  // Log lines (and the lines launchflow tees) hide these values wherever they show up.
-  std::vector<Secret> secrets;
-  redact_config(wc.config, &secrets);
-  for (const auto& s : secrets) dflow::secrets::remember(s.value);
+  redact_config(wc.config);  // log lines (and the lines launchflow tees) hide its secrets too
   return wc;
 }
 

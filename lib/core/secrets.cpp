@@ -89,7 +89,7 @@ std::string mask_remembered(std::string_view text) {
 }
 
 // NAME=value pairs with a secret NAME, outside URLs ("AWS_SECRET_ACCESS_KEY=abc", "admintoken=abc").
-std::string mask_assignments(std::string_view text) {
+std::string mask_assignments(std::string_view text, std::vector<std::string>* parts) {
   std::string out;
   size_t copied = 0;
   for (size_t eq = text.find('='); eq != std::string_view::npos; eq = text.find('=', eq + 1)) {
@@ -105,6 +105,11 @@ std::string mask_assignments(std::string_view text) {
       while (end < text.size() && !ends_token(text[end]) && text[end] != '&' && text[end] != ';' && text[end] != ',') ++end;
     }
     if (end == eq + 1) continue;
+    if (parts) {  // the value without its quotes
+      const bool quoted = text[eq + 1] == '\'' || text[eq + 1] == '"';
+      const size_t from = eq + 1 + (quoted ? 1 : 0), to = quoted && end > from && text[end - 1] == text[eq + 1] ? end - 1 : end;
+      parts->emplace_back(text.substr(from, to - from));
+    }
     out.append(text.substr(copied, eq + 1 - copied));
     out.append(kMask);
     copied = end;
@@ -112,6 +117,73 @@ std::string mask_assignments(std::string_view text) {
   }
   out.append(text.substr(copied));
   return out;
+}
+
+std::string url_without_secrets(std::string_view url, std::vector<std::string>* parts);
+
+// URLs through url_without_secrets, then NAME=value pairs: what redact_text does but for the
+// remembered values, so the result depends on the text alone.
+std::string structural(std::string_view text, std::vector<std::string>* parts) {
+  std::string out;
+  size_t copied = 0;
+  for (size_t sep = text.find("://"); sep != std::string_view::npos; sep = text.find("://", sep + 3)) {
+    if (sep < copied) continue;
+    size_t start = sep;
+    while (start > copied && is_scheme_char(text[start - 1])) --start;
+    if (start == sep) continue;
+    size_t end = sep + 3;
+    while (end < text.size() && !ends_token(text[end])) ++end;
+    out.append(text.substr(copied, start - copied));
+    out.append(url_without_secrets(text.substr(start, end - start), parts));
+    copied = end;
+  }
+  out.append(text.substr(copied));
+  return mask_assignments(out, parts);
+}
+
+std::string url_without_secrets(std::string_view url, std::vector<std::string>* parts) {
+  const size_t sep = url.find("://");
+  if (sep == std::string_view::npos) return std::string(url);
+  std::string out(url.substr(0, sep + 3));
+  const size_t auth_end = std::min(url.find_first_of("/?#", sep + 3), url.size());
+  std::string_view authority = url.substr(sep + 3, auth_end - sep - 3);
+  if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    const std::string_view userinfo = authority.substr(0, at);
+    const size_t colon = userinfo.find(':');
+    if (colon != std::string_view::npos && colon + 1 < userinfo.size()) {
+      if (parts) parts->emplace_back(userinfo.substr(colon + 1));
+      out.append(userinfo.substr(0, colon + 1));
+      out.append(kMask);
+    } else {
+      out.append(userinfo);
+    }
+    authority.remove_prefix(at);  // keeps the '@'
+  }
+  out.append(authority);
+  std::string_view rest = url.substr(auth_end);
+  const size_t q = rest.find('?');
+  if (q == std::string_view::npos) return out.append(rest);
+  out.append(rest.substr(0, q + 1));
+  rest.remove_prefix(q + 1);
+  const size_t hash = rest.find('#');
+  const std::string_view fragment = hash == std::string_view::npos ? std::string_view() : rest.substr(hash);
+  std::string_view query = rest.substr(0, hash == std::string_view::npos ? rest.size() : hash);
+  while (true) {
+    const size_t amp = query.find('&');
+    const std::string_view param = query.substr(0, amp);
+    const size_t eq = param.find('=');
+    if (eq != std::string_view::npos && eq + 1 < param.size() && is_secret_query_name(param.substr(0, eq))) {
+      if (parts) parts->emplace_back(param.substr(eq + 1));
+      out.append(param.substr(0, eq + 1));
+      out.append(kMask);
+    } else {
+      out.append(param);
+    }
+    if (amp == std::string_view::npos) break;
+    out += '&';
+    query.remove_prefix(amp + 1);
+  }
+  return out.append(fragment);
 }
 
 }  // namespace
@@ -135,71 +207,20 @@ bool is_secret_name(std::string_view name) {
   return names_a_secret(n);
 }
 
-std::string redact_url(std::string_view url) {
-  const size_t sep = url.find("://");
-  if (sep == std::string_view::npos) return std::string(url);
-  std::string out(url.substr(0, sep + 3));
-  const size_t auth_end = std::min(url.find_first_of("/?#", sep + 3), url.size());
-  std::string_view authority = url.substr(sep + 3, auth_end - sep - 3);
-  if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
-    const std::string_view userinfo = authority.substr(0, at);
-    const size_t colon = userinfo.find(':');
-    if (colon != std::string_view::npos && colon + 1 < userinfo.size()) {
-      out.append(userinfo.substr(0, colon + 1));
-      out.append(kMask);
-    } else {
-      out.append(userinfo);
-    }
-    authority.remove_prefix(at);  // keeps the '@'
-  }
-  out.append(authority);
-  std::string_view rest = url.substr(auth_end);
-  const size_t q = rest.find('?');
-  if (q == std::string_view::npos) return out.append(rest);
-  out.append(rest.substr(0, q + 1));
-  rest.remove_prefix(q + 1);
-  const size_t hash = rest.find('#');
-  const std::string_view fragment = hash == std::string_view::npos ? std::string_view() : rest.substr(hash);
-  std::string_view query = rest.substr(0, hash == std::string_view::npos ? rest.size() : hash);
-  while (true) {
-    const size_t amp = query.find('&');
-    const std::string_view param = query.substr(0, amp);
-    const size_t eq = param.find('=');
-    if (eq != std::string_view::npos && eq + 1 < param.size() && is_secret_query_name(param.substr(0, eq))) {
-      out.append(param.substr(0, eq + 1));
-      out.append(kMask);
-    } else {
-      out.append(param);
-    }
-    if (amp == std::string_view::npos) break;
-    out += '&';
-    query.remove_prefix(amp + 1);
-  }
-  return out.append(fragment);
-}
+std::string redact_url(std::string_view url) { return url_without_secrets(url, nullptr); }
 
-std::string redact_text(std::string_view text) {
-  const std::string known = mask_remembered(text);
-  std::string out;
-  size_t copied = 0;
-  for (size_t sep = known.find("://"); sep != std::string::npos; sep = known.find("://", sep + 3)) {
-    if (sep < copied) continue;
-    size_t start = sep;
-    while (start > copied && is_scheme_char(known[start - 1])) --start;
-    if (start == sep) continue;
-    size_t end = sep + 3;
-    while (end < known.size() && !ends_token(known[end])) ++end;
-    out.append(known, copied, start - copied);
-    out.append(redact_url(std::string_view(known).substr(start, end - start)));
-    copied = end;
-  }
-  out.append(known, copied);
-  return mask_assignments(out);
-}
+std::string redact_text(std::string_view text) { return structural(mask_remembered(text), nullptr); }
 
 std::string redact_value(std::string_view key, std::string_view value) {
   if (!value.empty() && is_secret_name(key)) return std::string(kMask);
-  return redact_text(value);
+  return structural(value, nullptr);
+}
+
+void remember_value(std::string_view key, std::string_view value) {
+  if (is_secret_name(key)) return remember(value);
+  std::vector<std::string> parts;
+  structural(value, &parts);
+  for (const auto& part : parts) remember(part);
 }
 
 void remember(std::string_view value) {

@@ -33,7 +33,9 @@ std::string redact_url(std::string_view url);
 std::string redact_text(std::string_view text);
 
 // The value of `key` (env name or config key) as it may be shown: "***" when the key is a secret
-// name and the value is not empty, else redact_text(value).
+// name and the value is not empty, else its URLs and NAME=value pairs redacted as by redact_text.
+// Unlike redact_text it ignores remembered values, so the result depends on (key, value) alone and
+// a redacted file can be matched against it to put the secrets back.
 std::string redact_value(std::string_view key, std::string_view value);
 
 // Remember a secret value (a config secret, a restored token) so that redact_text hides it wherever
@@ -41,6 +43,9 @@ std::string redact_value(std::string_view key, std::string_view value);
 // (hiding "1" or "true" everywhere would mangle every log line). The values of secret-named
 // environment variables are remembered on first use.
 void remember(std::string_view value);
+// Remember what redact_value(key, value) hides: the whole value, or a URL's password and secret
+// query values.
+void remember_value(std::string_view key, std::string_view value);
 
 // True if `text` shows a redaction (kMask) that redact_* produced.
 bool holds_mask(std::string_view text);

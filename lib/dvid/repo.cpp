@@ -143,13 +143,15 @@ std::string commit(Client& c, const std::string& uuid, const std::string& note) 
   }
 }
 
-std::string new_version(Client& c, const std::string& uuid, const std::string& note) {
+std::string new_version(Client& c, const std::string& uuid, const std::string& note, const std::string& branch) {
   nlohmann::json req = nlohmann::json::object();
   if (!note.empty()) req["note"] = note;
+  if (!branch.empty()) req["branch"] = branch;
+  const std::string action = branch.empty() ? "newversion" : "branch";
   const auto before = children_of(c, uuid);
   const auto send = [&] {
-    const auto body = post_json(c, "/api/node/" + uuid + "/newversion", req);
-    return field(parse_json(body, "newversion"), "child", "newversion of " + uuid);
+    const auto body = post_json(c, "/api/node/" + uuid + "/" + action, req);
+    return field(parse_json(body, action), "child", action + " of " + uuid);
   };
   try {
     return send();
@@ -161,6 +163,22 @@ std::string new_version(Client& c, const std::string& uuid, const std::string& n
     if (added.size() == 1) return *added.begin();
     fail("{} (and DVID shows {} new children of {})", e.what(), added.size(), uuid);
   }
+}
+
+std::optional<ChildVersion> branch_child(Client& c, const std::string& uuid) {
+  const auto info = parse_json(c.get("/api/repo/" + uuid + "/info"), "repo " + uuid + " info");
+  if (!info.contains("DAG") || !info["DAG"].contains("Nodes")) return std::nullopt;
+  const auto& nodes = info["DAG"]["Nodes"];
+  std::string branch;
+  bool found = false;
+  for (const auto& [u, node] : nodes.items())
+    if (u.starts_with(uuid)) branch = node.value("Branch", std::string()), found = true;
+  if (!found) return std::nullopt;
+  for (const std::string& child : children_of(c, uuid)) {
+    const auto& node = nodes[child];
+    if (node.value("Branch", std::string()) == branch) return ChildVersion{child, branch, node.value("Locked", false)};
+  }
+  return std::nullopt;
 }
 
 bool node_locked(Client& c, const std::string& uuid) {

@@ -24,8 +24,19 @@ nlohmann::json instance_info(Client& c, const std::string& uuid, const std::stri
 std::optional<nlohmann::json> instance_info_if_exists(Client& c, const std::string& uuid, const std::string& data_name);
 // Locks the node; returns the committed UUID.
 std::string commit(Client& c, const std::string& uuid, const std::string& note);
-// Opens a child version of a committed node; returns the child's UUID.
-std::string new_version(Client& c, const std::string& uuid, const std::string& note = {});
+// Opens a child version of a committed node; returns the child's UUID. Without `branch` the child
+// is on the node's own branch (POST .../newversion): DVID allows one such child per node and answers
+// a second with "branch already exists with given name". With `branch` it starts a new branch of
+// that name (POST .../branch; the name must be unique in the repo).
+std::string new_version(Client& c, const std::string& uuid, const std::string& note = {}, const std::string& branch = {});
+
+struct ChildVersion {
+  std::string uuid;
+  std::string branch;  // "" is DVID's master branch
+  bool locked = false;
+};
+// The child of `uuid` on uuid's own branch (the one new_version without a branch makes), if any.
+std::optional<ChildVersion> branch_child(Client& c, const std::string& uuid);
 
 // True if the node is committed (GET /api/node/{uuid}/status -> {"Locked": bool}).
 bool node_locked(Client& c, const std::string& uuid);

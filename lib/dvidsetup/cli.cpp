@@ -102,10 +102,16 @@ warning), so a workflow script re-run after an interruption goes on.
        {"--server", "--uuid", "--note", "--admin-token-file"},
        {}},
       {"new-version", R"(usage: dvid-setup new-version --server URL --uuid UUID [--note TEXT]
+         [--branch NAME] [--if-child-exists fail|reuse]
 
-Opens a child version of a committed node and prints the child's uuid.
+Opens a child version of a committed node and prints the child's uuid. DVID allows one child per
+node on the node's own branch (a second is refused: "branch already exists with given name").
+  --branch NAME                 start a new branch NAME instead (unique in the repo)
+  --if-child-exists reuse       if the node has its child already and that child is open (not
+                                committed), print it instead of failing; a committed one is refused
+                                with what to do. Default: fail, as DVID does.
 )",
-       {"--server", "--uuid", "--note", "--admin-token-file"},
+       {"--server", "--uuid", "--note", "--admin-token-file", "--branch", "--if-child-exists"},
        {}},
       {"publish", R"(usage: dvid-setup publish --bucket URL [--endpoint URL] [--region R] [--path-style true|false]
          [--profile P] [--cors-origin ORIGIN]... [--viewer URL] [--layer NAME]
@@ -318,7 +324,25 @@ int commit_cmd(const Parsed& p, const Command& cmd) {
 
 int new_version_cmd(const Parsed& p, const Command& cmd) {
   auto c = client_for(p, cmd);
-  std::cout << dvid::new_version(c, need(p, cmd, "--uuid"), p.get("--note")) << "\n";
+  const std::string uuid = need(p, cmd, "--uuid"), branch = p.get("--branch"), if_exists = p.get("--if-child-exists", "fail");
+  if (if_exists != "fail" && if_exists != "reuse")
+    usage_fail(fmt::format("dvid-setup new-version: --if-child-exists {}: expected fail or reuse", if_exists));
+  if (branch.empty()) {
+    if (const auto child = dvid::branch_child(c, uuid)) {
+      const std::string on = child->branch.empty() ? "its own (master) branch" : "its branch \"" + child->branch + "\"";
+      if (if_exists == "reuse" && !child->locked) {
+        log::warn("node {} has the open child version {} on {} already; using it", uuid, child->uuid, on);
+        std::cout << child->uuid << "\n";
+        return 0;
+      }
+      fail("DVID {}: node {} has the {} child version {} on {} already, and DVID allows one (it answers \"branch "
+           "already exists with given name\"); start a branch of your own (--branch NAME; ingest-agglo-indices.sh: "
+           "DVID_BRANCH=NAME){}",
+           c.server(), uuid, child->locked ? "committed" : "open", child->uuid, on,
+           child->locked ? "" : ", or use that child (--if-child-exists reuse)");
+    }
+  }
+  std::cout << dvid::new_version(c, uuid, p.get("--note"), branch) << "\n";
   return 0;
 }
 

@@ -112,6 +112,49 @@ double cpu_seconds() {
   return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
+int64_t peak_memory(const std::vector<PyramidPass>& passes) {
+  int64_t peak = 0;
+  for (const PyramidPass& p : passes) peak = std::max(peak, p.memory_bytes);
+  return peak;
+}
+
+// The output's sink and the passes, within memory-per-rank-mib. A pass holds at least one whole
+// output unit per brick (a chunk, a DVID block, or a shard with its encoded chunks), so a budget
+// below that cannot be met: with shard-bytes -1 the shards are made smaller (halving the target,
+// down to one chunk per shard) until the plan fits; otherwise, or if even that does not fit, one
+// line names the smallest budget that does.
+std::pair<std::unique_ptr<LevelSink>, std::vector<PyramidPass>> plan_within_budget(const ExportSettings& settings,
+                                                                                   const Box& box0, int64_t chunk_depth) {
+  ExportSettings s = settings;
+  while (true) {
+    std::unique_ptr<LevelSink> sink = make_sink(s, box0);
+    PlanInputs in;
+    in.box0 = box0;
+    in.max_scale = s.max_scale;
+    in.grid = [&](int scale) { return sink->grid(scale); };
+    in.memory_budget = s.memory_budget;
+    in.input_chunk_depth = chunk_depth;
+    in.holds_encoded_level = sink->holds_encoded_level();
+    std::vector<PyramidPass> passes = plan_pyramid(in);
+    const int64_t peak = peak_memory(passes);
+    if (peak <= s.memory_budget) return {std::move(sink), std::move(passes)};
+    auto* o = std::get_if<PrecomputedOutput>(&s.output);
+    if (o && o->sharded && o->shard_bytes_from_budget && o->shard_bytes > o->chunk_size.prod()) {
+      o->shard_bytes /= 2;
+      continue;
+    }
+    const auto worst = std::max_element(passes.begin(), passes.end(),
+                                        [](const auto& a, const auto& b) { return a.memory_bytes < b.memory_bytes; });
+    const int64_t need_mib = (peak + (int64_t{1} << 20) - 1) >> 20;
+    const bool explicit_shards = o && o->sharded && !o->shard_bytes_from_budget;
+    fail("{}: memory-per-rank-mib {} is below what one brick of this output needs: bricks of {} voxels (whole {}) "
+         "at scale {} take ~{} MiB per rank; set export-grayscale.memory-per-rank-mib to at least {}{}",
+         kStage, s.memory_budget >> 20, worst->plan.brick_shape,
+         o && o->sharded ? "shards" : o ? "chunks" : "64^3 blocks", worst->base, need_mib, need_mib,
+         explicit_shards ? " or lower output.precomputed.shard-bytes" : o && !o->sharded ? " or use a smaller chunk-size" : "");
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<LevelSink> make_sink(const ExportSettings& settings, const Box& box0) {
@@ -146,20 +189,12 @@ std::string export_grayscale(MPI_Comm comm, const ExportSource& source, const Ex
   mpi::broadcast(comm, wire, 0);
   box0 = {{int64_t(wire[0]), int64_t(wire[1]), int64_t(wire[2])}, {int64_t(wire[3]), int64_t(wire[4]), int64_t(wire[5])}};
 
-  std::unique_ptr<LevelSink> sink = make_sink(settings, box0);
-  PlanInputs in;
-  in.box0 = box0;
-  in.max_scale = settings.max_scale;
-  in.grid = [&](int s) { return sink->grid(s); };
-  in.memory_budget = settings.memory_budget;
-  in.input_chunk_depth = reader->chunk_shape().z;
-  in.holds_encoded_level = sink->holds_encoded_level();
-  const std::vector<PyramidPass> passes = plan_pyramid(in);
+  // Rank 0 first: a budget too small for this output is reported once.
+  auto [sink, passes] = mpi::root_first(comm, [&] { return plan_within_budget(settings, box0, reader->chunk_shape().z); });
   const bool staged = passes.size() > 1 && !sink->reads_back_exactly();
   std::unique_ptr<PrecomputedSink> staging = staged ? make_staging(*sink, settings) : nullptr;
 
-  int64_t peak = 0;
-  for (const PyramidPass& p : passes) peak = std::max(peak, p.memory_bytes);
+  const int64_t peak = peak_memory(passes);
   if (rank == 0) {
     std::string text = fmt::format("{}: {} -> {}\n  box {} ({} voxels), scales 0..{}, {} pass(es){}", kStage,
                                    reader->describe(), sink->describe(), box0, box0.volume(), settings.max_scale,
@@ -175,8 +210,6 @@ std::string export_grayscale(MPI_Comm comm, const ExportSource& source, const Ex
       text += fmt::format("\n  output scale {}: {} voxels, {} units of {} ({} raw)", scale, g.write_box, units.volume(),
                           g.unit, mpi::human_bytes(double(g.write_box.volume())));
     }
-    if (peak > settings.memory_budget)
-      text += " -- above the budget: the output's units (shards or chunks) are larger than the budget allows";
     log::info("{}{}", settings.dry_run ? "dry run, nothing is read or written\n" : "", text);
   }
   if (settings.dry_run) return {};

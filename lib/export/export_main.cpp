@@ -106,6 +106,7 @@ ExportSettings settings_from(const config::WorkflowConfig& cfg, const std::strin
     const int64_t shard_bytes = p["shard-bytes"].as<int64_t>();
     // A rank holds a shard box of voxels plus its encoded chunks: 2.5x leaves room for both.
     o.shard_bytes = shard_bytes > 0 ? shard_bytes : int64_t(double(s.memory_budget) / 2.5);
+    o.shard_bytes_from_budget = shard_bytes <= 0;
     s.output = o;
   } else {
     const YAML::Node d = out["dvid"];

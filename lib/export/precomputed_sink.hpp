@@ -30,6 +30,7 @@ struct PrecomputedOutput {
   std::array<double, 3> resolution{8, 8, 8};
   bool sharded = false;
   int64_t shard_bytes = 3'500'000'000;  // scale 0's uncompressed shard size target (igneous' MEMORY_TARGET)
+  bool shard_bytes_from_budget = false;  // shard-bytes -1: export-grayscale may lower it to fit the budget
 };
 
 // The info of an export whose scale s covers boxes[s].

@@ -70,32 +70,29 @@ std::vector<std::vector<Vec3>> split_batches(const std::vector<Vec3>& blocks, in
   return out;
 }
 
-BlockPoster::BlockPoster(PosterOptions options) : opt_(std::move(options)) {
+BlockPoster::BlockPoster(PosterOptions options)
+    : opt_(std::move(options)), queue_(2 * size_t(std::max(1, opt_.threads))) {
   const int n = std::max(1, opt_.threads);
   for (int i = 0; i < n; ++i) threads_.emplace_back([this] { worker(); });
 }
 
 BlockPoster::~BlockPoster() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_work_.notify_all();
-  cv_space_.notify_all();
+  queue_.cancel();  // after wait(), or while an exception unwinds: drop what is queued
   for (auto& t : threads_) t.join();
 }
 
 void BlockPoster::submit(PostJob job) {
-  std::unique_lock lock(mu_);
-  cv_space_.wait(lock, [&] { return queue_.size() < 2 * threads_.size() || stop_; });
-  if (!error_.empty()) return;  // already failed: wait() reports it
-  queue_.push_back(std::move(job));
-  cv_work_.notify_one();
+  {
+    std::lock_guard lock(mu_);
+    if (!error_.empty()) return;  // already failed: wait() reports it
+    ++pending_;
+  }
+  if (!queue_.push(std::move(job))) job_done({}, {});
 }
 
 std::vector<ScaleCounts> BlockPoster::wait() {
   std::unique_lock lock(mu_);
-  cv_idle_.wait(lock, [&] { return queue_.empty() && busy_ == 0; });
+  cv_idle_.wait(lock, [&] { return pending_ == 0; });
   std::vector<ScaleCounts> out(kMaxScales);
   std::swap(out, counts_);
   if (!error_.empty()) {
@@ -106,38 +103,35 @@ std::vector<ScaleCounts> BlockPoster::wait() {
   return out;
 }
 
+void BlockPoster::job_done(const std::vector<ScaleCounts>& counts, std::string failure) {
+  std::lock_guard lock(mu_);
+  for (size_t s = 0; s < counts.size(); ++s) counts_[s] += counts[s];
+  if (!failure.empty() && error_.empty()) error_ = std::move(failure);
+  if (--pending_ == 0) cv_idle_.notify_all();
+}
+
 void BlockPoster::worker() {
   dvid::Client client(opt_.server, opt_.retry);
   std::vector<ScaleCounts> local(kMaxScales);
-  for (;;) {
-    PostJob job;
+  while (std::optional<PostJob> job = queue_.pop()) {
+    bool failed;
     {
-      std::unique_lock lock(mu_);
-      cv_work_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-      if (stop_) return;  // destroyed: after wait(), or while an exception unwinds (drop what is queued)
-      job = std::move(queue_.front());
-      queue_.pop_front();
-      ++busy_;
-      cv_space_.notify_one();
-      if (!error_.empty()) {  // a job failed: drop the rest
-        --busy_;
-        if (queue_.empty() && busy_ == 0) cv_idle_.notify_all();
-        continue;
-      }
+      std::lock_guard lock(mu_);
+      failed = !error_.empty();
+    }
+    if (failed) {  // a job failed: drop the rest
+      job_done({}, {});
+      continue;
     }
     std::string failure;
     for (auto& c : local) c = {};
     try {
-      run_job(client, job, local);
+      run_job(client, *job, local);
     } catch (const std::exception& e) {
-      failure = fmt::format("ingest-supervoxels: {}, scale {}, {}: {}", job.where, job.scale, block_range(job.blocks), e.what());
+      failure = fmt::format("ingest-supervoxels: {}, scale {}, {}: {}", job->where, job->scale, block_range(job->blocks), e.what());
     }
-    job.array.reset();  // release the brick's memory as soon as its last job is done
-    std::lock_guard lock(mu_);
-    for (int s = 0; s < kMaxScales; ++s) counts_[size_t(s)] += local[size_t(s)];
-    if (!failure.empty() && error_.empty()) error_ = std::move(failure);
-    --busy_;
-    if (queue_.empty() && busy_ == 0) cv_idle_.notify_all();
+    job->array.reset();  // release the brick's memory as soon as its last job is done
+    job_done(local, std::move(failure));
   }
 }
 

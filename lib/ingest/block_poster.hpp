@@ -7,7 +7,6 @@
 // Errors: the first failure is kept with its context (brick, scale, block range, URL); later jobs are
 // dropped and wait() rethrows it.
 #include <condition_variable>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "core/array.hpp"
+#include "core/bounded_queue.hpp"
 #include "dvid/client.hpp"
 #include "ingest/ingest.hpp"
 
@@ -53,14 +53,15 @@ class BlockPoster {
 
  private:
   void worker();
+  // A job left the queue: its counts and failure (if any) are kept, and wait() learns it is done.
+  void job_done(const std::vector<ScaleCounts>& counts, std::string failure);
   void run_job(dvid::Client& client, const PostJob& job, std::vector<ScaleCounts>& counts);
 
   PosterOptions opt_;
-  std::mutex mu_;
-  std::condition_variable cv_work_, cv_space_, cv_idle_;
-  std::deque<PostJob> queue_;
-  int busy_ = 0;
-  bool stop_ = false;
+  BoundedQueue<PostJob> queue_;
+  std::mutex mu_;  // guards what follows
+  std::condition_variable cv_idle_;
+  int pending_ = 0;  // submitted and not finished
   std::string error_;
   std::vector<ScaleCounts> counts_ = std::vector<ScaleCounts>(kMaxScales);
   std::vector<std::thread> threads_;

@@ -4,13 +4,14 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include <unistd.h>
 
+#include "core/bounded_queue.hpp"
+#include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/geometry.hpp"
 #include "core/log.hpp"
@@ -45,49 +46,6 @@ namespace {
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-std::string hms(double s) {
-  if (!(s >= 0) || s > 1e8) return "?";
-  const auto t = uint64_t(s + 0.5);
-  return fmt::format("{}:{:02d}:{:02d}", t / 3600, t / 60 % 60, t % 60);
-}
-
-// Blocking queue with a capacity, closed by the producer at the end (or by anyone on failure).
-template <typename T>
-class BoundedQueue {
- public:
-  explicit BoundedQueue(size_t capacity) : capacity_(std::max<size_t>(capacity, 1)) {}
-  bool push(T&& item) {
-    std::unique_lock lock(mu_);
-    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
-    if (closed_) return false;
-    items_.push_back(std::move(item));
-    not_empty_.notify_one();
-    return true;
-  }
-  std::optional<T> pop() {
-    std::unique_lock lock(mu_);
-    not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
-    if (items_.empty()) return std::nullopt;
-    T item = std::move(items_.front());
-    items_.pop_front();
-    not_full_.notify_one();
-    return item;
-  }
-  void close() {
-    std::lock_guard lock(mu_);
-    closed_ = true;
-    not_full_.notify_all();
-    not_empty_.notify_all();
-  }
-
- private:
-  size_t capacity_;
-  std::deque<T> items_;
-  bool closed_ = false;
-  std::mutex mu_;
-  std::condition_variable not_full_, not_empty_;
-};
-
 // Logs line() every `interval` seconds on its own thread until destroyed.
 class Reporter {
  public:
@@ -120,7 +78,7 @@ std::string rate_line(const char* what, uint64_t done, uint64_t total, uint64_t 
   const double units_per_s = elapsed > 0 ? units / elapsed : 0;
   const double eta = rows_per_s > 0 && total >= done ? (total - done) / rows_per_s : -1;
   return fmt::format("{}: {}/{} rows ({:.1f}%), {} {}, {:.0f} rows/s, {:.0f} {}/s, elapsed {}, ETA {}", what, done, total,
-                     total ? 100.0 * done / total : 100.0, units, unit, rows_per_s, units_per_s, unit, hms(elapsed), hms(eta));
+                     total ? 100.0 * done / total : 100.0, units, unit, rows_per_s, units_per_s, unit, format_duration(elapsed), format_duration(eta));
 }
 
 // Step 2: the statistics as sorted records, and who needs a tombstone.

@@ -15,6 +15,7 @@
 #include "config/schema.hpp"
 #include "config/secrets.hpp"
 #include "config/workflows.hpp"
+#include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
@@ -88,7 +89,7 @@ struct Prepared {
   std::vector<fs::path> credential_files;  // in the template, referenced by absolute path, never copied
 };
 
-// The template a execution directory was made from: "<template>-YYYYmmdd.HHMMSS[-N]".
+// The template an execution directory was made from: "<template>-YYYYmmdd.HHMMSS[-N]".
 fs::path template_of(const fs::path& exec_dir) {
   static const std::regex stamp("-[0-9]{8}\\.[0-9]{6}(-[0-9]+)?$");
   fs::path dir = fs::absolute(exec_dir).lexically_normal();
@@ -105,7 +106,11 @@ void restore_resumed_secrets(Prepared& p) {
   const fs::path tmpl = template_of(p.template_dir) / "workflow.yaml";
   if (fs::is_regular_file(tmpl) && tmpl != fs::absolute(p.template_dir / "workflow.yaml")) {
     std::vector<config::Secret> from_template;
-    config::redact_config(config::load_workflow_config(tmpl).config, &from_template);
+    try {
+      config::redact_config(config::load_workflow_config(tmpl).config, &from_template);
+    } catch (const Error&) {
+      // A template changed since into something invalid holds nothing we can use; said below.
+    }
     config::restore_secrets(p.wc.config, from_template);
     left = config::first_redacted(p.wc.config);
   }
@@ -401,11 +406,6 @@ int run(const Options& o) {
 }
 
 }  // namespace
-
-std::string format_duration(double seconds) {
-  const auto total = static_cast<int64_t>(std::llround(std::max(0.0, seconds)));
-  return fmt::format("{}:{:02d}:{:02d}", total / 3600, (total / 60) % 60, total % 60);
-}
 
 int launchflow_main(const std::vector<std::string>& args) {
   log::set_source("launchflow");

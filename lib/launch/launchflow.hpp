@@ -6,9 +6,6 @@
 
 namespace dflow::launch {
 
-// H:MM:SS, as flyemflows prints durations.
-std::string format_duration(double seconds);
-
 // The whole program; returns the process exit status (see `launchflow --help`).
 int launchflow_main(const std::vector<std::string>& args);
 

@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 
 #include "config/schema.hpp"
+#include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/files.hpp"
-#include "launch/launchflow.hpp"
 #include "mpi/run_log.hpp"
 
 namespace dflow::launch {

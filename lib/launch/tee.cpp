@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/secrets.hpp"
+#include "launch/mpirun_noise.hpp"
 
 namespace dflow::launch {
 
@@ -50,13 +51,23 @@ struct Stream {
   int fd = -1;
   bool is_stderr = false;
   std::string pending;
+  MpirunNoise noise;
 };
 
-void emit(const Stream& s, std::string_view line, int log_fd, std::string_view source) {
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+void write_line(const Stream& s, std::string_view line, int log_fd, std::string_view source) {
   const std::string out = tee_line(line, s.is_stderr, source);
   write_all(s.is_stderr ? STDERR_FILENO : STDOUT_FILENO, out);
   if (log_fd >= 0) write_all(log_fd, out);
+}
+
+void emit(Stream& s, std::string_view line, int log_fd, std::string_view source) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (log::has_line_prefix(line)) return write_line(s, line, log_fd, source);  // a rank's own line
+  for (const auto& l : s.noise.feed(line)) write_line(s, l, log_fd, source);
+}
+
+void flush_noise(Stream& s, int log_fd, std::string_view source) {
+  for (const auto& l : s.noise.flush()) write_line(s, l, log_fd, source);
 }
 
 void drain_lines(Stream& s, int log_fd, std::string_view source) {
@@ -144,7 +155,7 @@ ChildStatus run_teed(const std::vector<std::string>& argv, const std::filesystem
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
 
-  Stream streams[2] = {{out_pipe[0], false, {}}, {err_pipe[0], true, {}}};
+  Stream streams[2] = {{out_pipe[0], false, {}, {}}, {err_pipe[0], true, {}, {}}};
   char buf[65536];
   while (streams[0].fd >= 0 || streams[1].fd >= 0) {
     pollfd fds[2];
@@ -182,6 +193,7 @@ ChildStatus run_teed(const std::vector<std::string>& argv, const std::filesystem
       } else {  // EOF (or error): the last line may lack its newline
         if (!s.pending.empty()) emit(s, s.pending, log_fd, source);
         s.pending.clear();
+        flush_noise(s, log_fd, source);
         ::close(s.fd);
         s.fd = -1;
       }

@@ -26,7 +26,9 @@ std::string tee_line(std::string_view line, bool from_stderr, std::string_view s
 // it on to every rank, which then stops after its current brick: mpi/stop_request.hpp); a second
 // SIGINT/SIGTERM/SIGHUP is forwarded as itself (mpirun then kills the ranks). Each is logged with
 // `stop_note` (how to resume), as a SIGKILL may follow before we can say more. If we die, the
-// child gets SIGTERM. Throws Error if the child cannot be started.
+// child gets SIGTERM. Open MPI's boxes and traces that only repeat that a rank failed are dropped
+// (launch/mpirun_noise.hpp); secrets in lines are redacted (core/secrets.hpp). Throws Error if the
+// child cannot be started.
 ChildStatus run_teed(const std::vector<std::string>& argv, const std::filesystem::path& cwd, int log_fd,
                      std::string_view source, std::string_view stop_note = {});
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/duration.hpp"
 #include "core/log.hpp"
 #include "mpi/mpi_env.hpp"
 
@@ -44,10 +45,7 @@ double GlobalProgress::elapsed() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
 
-std::string GlobalProgress::format_duration(double seconds) {
-  const auto s = static_cast<int64_t>(std::llround(std::max(seconds, 0.0)));
-  return fmt::format("{}:{:02d}:{:02d}", s / 3600, (s / 60) % 60, s % 60);
-}
+std::string GlobalProgress::format_duration(double seconds) { return dflow::format_duration(seconds); }
 
 std::string GlobalProgress::format_line(const std::string& label, uint64_t done, uint64_t total, uint64_t voxels_done,
                                         uint64_t voxels_total, double elapsed, const std::string& unit) {

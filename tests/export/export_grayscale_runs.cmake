@@ -6,31 +6,11 @@
 # ranks:       raw and sharded raw outputs at -n 1 and -n 4 (--oversubscribe) are identical files;
 # resume:      a run killed by DFLOW_FAIL_AFTER_BRICKS and resumed writes the same files;
 # errors:      a non-uint8 source, a bounding box outside the source, an unwritable output and an
-#              existing output with a different info each fail with ONE error line naming the path.
+#              existing output with a different info each fail with ONE error line naming the path;
+#              a sharded output fits 16 MiB per rank, units too large for it are refused with the minimum.
 cmake_minimum_required(VERSION 3.25)
 
-function(run_checked)
-  cmake_parse_arguments(R "EXPECT_FAIL" "OUT" "COMMAND;ENV" ${ARGN})
-  execute_process(COMMAND ${CMAKE_COMMAND} -E env ${R_ENV} ${R_COMMAND}
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 900)
-  if(R_EXPECT_FAIL)
-    if(rc EQUAL 0)
-      message(FATAL_ERROR "expected a failure, but it succeeded: ${R_COMMAND}\n${out}\n${err}")
-    endif()
-  elseif(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${R_COMMAND}\n${out}\n${err}")
-  endif()
-  if(R_OUT)
-    set(${R_OUT} "${out}${err}" PARENT_SCOPE)
-  endif()
-endfunction()
-
-# A template directory holding workflow.yaml.
-function(template dir yaml)
-  file(REMOVE_RECURSE ${dir})
-  file(MAKE_DIRECTORY ${dir})
-  file(WRITE ${dir}/workflow.yaml "${yaml}")
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/RunChecks.cmake)
 
 # launchflow -n N TEMPLATE; sets <out_var> to the log.
 function(launch np dir out_var)
@@ -39,25 +19,6 @@ function(launch np dir out_var)
     message(FATAL_ERROR "launchflow -n ${np} ${dir}: no completion line:\n${log}")
   endif()
   set(${out_var} "${log}" PARENT_SCOPE)
-endfunction()
-
-# Every file under a and b (relative names) exists in both and has the same bytes.
-function(same_tree a b)
-  file(GLOB_RECURSE fa RELATIVE ${a} ${a}/*)
-  file(GLOB_RECURSE fb RELATIVE ${b} ${b}/*)
-  list(SORT fa)
-  list(SORT fb)
-  if(NOT fa STREQUAL fb)
-    message(FATAL_ERROR "${a} and ${b} hold different files")
-  endif()
-  list(LENGTH fa n)
-  foreach(f ${fa})
-    execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${a}/${f} ${b}/${f} RESULT_VARIABLE rc)
-    if(NOT rc EQUAL 0)
-      message(FATAL_ERROR "${a}/${f} and ${b}/${f} differ")
-    endif()
-  endforeach()
-  message(STATUS "${a} == ${b} (${n} files)")
 endfunction()
 
 set(N5 ${WORK}/example/example.n5)
@@ -80,7 +41,7 @@ endif()
 if(PART STREQUAL "precomputed")
   # 16 MiB per rank: pass 0 carries scales 0..1 in 128^3 bricks (18 bricks), later passes the rest.
   export_yaml(y grayscale/s0 ${ALL} "{path: ${WORK}/out-raw, encoding: raw}" 5 16)
-  template(${WORK}/tmpl-raw "${y}")
+  write_template(${WORK}/tmpl-raw "${y}")
   file(REMOVE_RECURSE ${WORK}/out-raw)
   run_checked(COMMAND ${LAUNCHFLOW} -n 2 --dry-run ${WORK}/tmpl-raw OUT dry)
   launch(2 ${WORK}/tmpl-raw log)
@@ -105,13 +66,13 @@ if(PART STREQUAL "precomputed")
 
   # JPEG over a box starting at odd coordinates (its level grids do not nest: one level per pass).
   export_yaml(y grayscale/s0 "[[3,10,5],[301,250,231]]" "{path: ${WORK}/out-jpeg, encoding: jpeg}" 5 64)
-  template(${WORK}/tmpl-jpeg "${y}")
+  write_template(${WORK}/tmpl-jpeg "${y}")
   file(REMOVE_RECURSE ${WORK}/out-jpeg)
   launch(2 ${WORK}/tmpl-jpeg log)
 
   # Sharded JPEG in 16^3 chunks: 6384 chunks at scale 0 in 4 shards of 16^3 chunks, 2 minishards each.
   export_yaml(y grayscale/s0 ${ALL} "{path: ${WORK}/out-sharded, encoding: jpeg, chunk-size: [16,16,16], sharded: true, shard-bytes: 20000000}" 4 64)
-  template(${WORK}/tmpl-sharded "${y}")
+  write_template(${WORK}/tmpl-sharded "${y}")
   file(REMOVE_RECURSE ${WORK}/out-sharded)
   launch(2 ${WORK}/tmpl-sharded log)
   file(READ ${WORK}/out-sharded/info info)
@@ -131,7 +92,7 @@ elseif(PART STREQUAL "ranks")
     endif()
     foreach(np 1 4)
       export_yaml(y grayscale/s0 ${ALL} "{path: ${WORK}/ranks-${kind}-np${np}, ${out}}" 4 16)
-      template(${WORK}/tmpl-ranks-${kind}-np${np} "${y}")
+      write_template(${WORK}/tmpl-ranks-${kind}-np${np} "${y}")
       file(REMOVE_RECURSE ${WORK}/ranks-${kind}-np${np})
       launch(${np} ${WORK}/tmpl-ranks-${kind}-np${np} log)
     endforeach()
@@ -171,17 +132,16 @@ elseif(PART STREQUAL "errors")
   file(WRITE ${WORK}/errors/setup.yaml "${y}")
   run_checked(COMMAND ${MPIRUN} --allow-run-as-root -n 1 ${STAGE} --config ${WORK}/errors/setup.yaml)
 
+  # The stage at 2 ranks fails on `yaml` with one error line matching `expected` (ARGN: more arguments).
+  function(stage_fails name yaml expected)
+    file(WRITE ${WORK}/errors/${name}.yaml "${yaml}")
+    run_checked(COMMAND ${MPIRUN} --allow-run-as-root --oversubscribe -n 2 ${STAGE} --config ${WORK}/errors/${name}.yaml
+                        ${ARGN} EXPECT_FAIL OUT log)
+    check_one_error(${name} "${log}" "${expected}")
+  endfunction()
   function(error_case name dataset box path expected)
     export_yaml(y ${dataset} "${box}" "{path: ${path}, encoding: raw}" 1 16)
-    file(WRITE ${WORK}/errors/${name}.yaml "${y}")
-    run_checked(COMMAND ${MPIRUN} --allow-run-as-root --oversubscribe -n 2 ${STAGE} --config ${WORK}/errors/${name}.yaml
-                EXPECT_FAIL OUT log)
-    string(REGEX MATCHALL "\\] ERROR [^\n]*" errors "${log}")
-    list(LENGTH errors nerr)
-    if(NOT nerr EQUAL 1 OR NOT errors MATCHES "${expected}")
-      message(FATAL_ERROR "${name}: expected one error line matching\n  ${expected}\ngot ${nerr}:\n${log}")
-    endif()
-    message(STATUS "${name}: ${errors}")
+    stage_fails(${name} "${y}" "${expected}")
   endfunction()
   error_case(dtype segmentation/s0 "${ALL}" ${WORK}/errors/out-dtype
              "n5:${N5}/segmentation/s0: data type is uint64; export-grayscale needs uint8 grayscale")
@@ -194,6 +154,26 @@ elseif(PART STREQUAL "errors")
   if(EXISTS ${WORK}/errors/out-dtype OR EXISTS ${WORK}/errors/out-box)
     message(FATAL_ERROR "a failed input check must not create the output")
   endif()
+
+  # memory-per-rank-mib: a sharded output whose shard size follows the budget (shard-bytes -1) gets
+  # shards small enough for the plan to fit 16 MiB; units that cannot fit are refused with one line
+  # naming the smallest budget that does.
+  export_yaml(y grayscale/s0 "${ALL}" "{path: ${WORK}/errors/out-fits, encoding: jpeg, sharded: true}" 4 16)
+  file(WRITE ${WORK}/errors/fits.yaml "${y}")
+  run_checked(COMMAND ${MPIRUN} --allow-run-as-root --oversubscribe -n 2 ${STAGE} --config ${WORK}/errors/fits.yaml --dry-run
+              OUT log)
+  if(NOT log MATCHES "estimated memory per rank: ([0-9.]+) MiB \\(budget 16.0 MiB\\)" OR CMAKE_MATCH_1 GREATER 16)
+    message(FATAL_ERROR "fits: the sharded plan's estimate is not within its 16 MiB budget:\n${log}")
+  endif()
+  message(STATUS "fits: estimated memory per rank ${CMAKE_MATCH_1} MiB (budget 16 MiB)")
+  function(budget_case name output expected)
+    export_yaml(y grayscale/s0 "${ALL}" "${output}" 1 16)
+    stage_fails(${name} "${y}" "${expected}" --dry-run)
+  endfunction()
+  budget_case(budget-shards "{path: ${WORK}/errors/out-shards, encoding: jpeg, sharded: true, shard-bytes: 100000000}"
+              "export-grayscale: memory-per-rank-mib 16 is below what one brick of this output needs: bricks of .512,512,256. voxels .whole shards. at scale 0 take ~[0-9]+ MiB per rank; set export-grayscale.memory-per-rank-mib to at least [0-9]+ or lower output.precomputed.shard-bytes")
+  budget_case(budget-chunks "{path: ${WORK}/errors/out-chunks, encoding: raw, chunk-size: [256,256,256]}"
+              "memory-per-rank-mib 16 is below .*.whole chunks.* set export-grayscale.memory-per-rank-mib to at least [0-9]+ or use a smaller chunk-size")
 else()
   message(FATAL_ERROR "unknown PART ${PART}")
 endif()

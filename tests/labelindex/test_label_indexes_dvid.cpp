@@ -359,11 +359,22 @@ TEST_CASE("resume against DVID: a run that failed after some mapping batches nev
   CHECK(listed == want);
 }
 
-TEST_CASE("workflow scripts: 03a ingest-sv-indices.sh, then 04 ingest-agglo-indices.sh between the seed's commits") {
+namespace {
+// Where the workflow scripts' programs (ingest-label-indexes, dvid-setup) and the scripts are.
+struct ScriptDirs {
+  fs::path bin, workflows;
+};
+ScriptDirs script_dirs() {
   const char* exe = std::getenv("DFLOW_INGEST_LABEL_INDEXES");
   const char* wf = std::getenv("DFLOW_WORKFLOWS");
   REQUIRE(exe);
   REQUIRE(wf);
+  return {fs::path(exe).parent_path(), wf};
+}
+}  // namespace
+
+TEST_CASE("workflow scripts: 03a ingest-sv-indices.sh, then 04 ingest-agglo-indices.sh between the seed's commits") {
+  const ScriptDirs dirs = script_dirs();
   const auto e = test::label_index_expected();
   const fs::path data = test::label_index_data();
   const fs::path exec_dir = test::scratch_dir("li-dvid-scripts");
@@ -371,9 +382,9 @@ TEST_CASE("workflow scripts: 03a ingest-sv-indices.sh, then 04 ingest-agglo-indi
   Repo r("li-scripts");
   r.ingest_voxels(load_segmentation(e));
   const std::string env = fmt::format("DFLOW_BIN_DIR='{}' DVID_SERVER='{}' DVID_UUID='{}' DVID_INSTANCE='{}' ",
-                                      fs::path(exe).parent_path().string(), dvid_url(), r.uuid, r.instance);
-  const fs::path sv_script = fs::path(wf) / "03a-ingest-supervoxels" / "ingest-sv-indices.sh";
-  const fs::path agglo_script = fs::path(wf) / "04-load-agglomeration" / "ingest-agglo-indices.sh";
+                                      dirs.bin.string(), dvid_url(), r.uuid, r.instance);
+  const fs::path sv_script = dirs.workflows / "03a-ingest-supervoxels" / "ingest-sv-indices.sh";
+  const fs::path agglo_script = dirs.workflows / "04-load-agglomeration" / "ingest-agglo-indices.sh";
   REQUIRE(std::system((env + "bash '" + sv_script.string() + "' '" + exec_dir.string() + "'").c_str()) == 0);
   const auto& [sv0, info0] = *e["supervoxels"].items().begin();
   check_label(r, r.uuid, std::stoull(sv0), sv_blocks(std::stoull(sv0), info0), info0["voxels"]);
@@ -421,4 +432,66 @@ TEST_CASE("workflow scripts: 03a ingest-sv-indices.sh, then 04 ingest-agglo-indi
   fs::remove(exec_dir / "agglo-uuid");
   CHECK(std::system((env + "bash '" + agglo_script.string() + "' '" + exec_dir.string() + "' '" +
                      (data / "bad-sv0.csv").string() + "' 2>/dev/null").c_str()) != 0);
+}
+
+TEST_CASE("04 ingest-agglo-indices.sh for a second labelmap of the same node: DVID's one-child rule, then a branch") {
+  const ScriptDirs dirs = script_dirs();
+  const auto e = test::label_index_expected();
+  const fs::path data = test::label_index_data();
+  const fs::path scratch = test::scratch_dir("li-dvid-second");
+  // Two labelmaps of the same supervoxels in one node, each with its ingestion's exec dir.
+  Repo r("li-second");
+  const auto seg = load_segmentation(e);
+  r.ingest_voxels(seg);
+  dvid::create_instance(r.client, r.uuid, "labelmap", "segmentation2", {{"BlockSize", "64,64,64"}});
+  Repo& r2 = r;
+  r2.instance = "segmentation2";
+  r2.ingest_voxels(seg);
+  const std::string bin = dirs.bin.string();
+  const fs::path script = dirs.workflows / "04-load-agglomeration" / "ingest-agglo-indices.sh";
+  const auto run_for = [&](const std::string& instance, const fs::path& dir, const std::string& extra_env) {
+    fs::create_directories(dir);
+    if (!fs::exists(dir / "block-statistics.h5")) fs::copy_file(data / "block-statistics.h5", dir / "block-statistics.h5");
+    const std::string cmd = fmt::format("DFLOW_BIN_DIR='{}' DVID_SERVER='{}' DVID_UUID='{}' DVID_INSTANCE='{}' {} bash '{}' '{}' '{}' "
+                                        "> '{}/script.out' 2>&1",
+                                        bin, dvid_url(), r2.uuid, instance, extra_env, script.string(), dir.string(),
+                                        (data / "mapping.csv").string(), dir.string());
+    const int st = std::system(cmd.c_str());
+    return std::make_pair(st, read_text(dir / "script.out"));
+  };
+  const auto uuid_in = [](const fs::path& f) { return fs::exists(f) ? read_text(f).substr(0, 32) : std::string(); };
+
+  const auto [st1, out1] = run_for("segmentation", scratch / "first", "");
+  INFO(out1);
+  REQUIRE(st1 == 0);
+  const std::string child1 = uuid_in(scratch / "first" / "agglo-uuid");
+  REQUIRE(!child1.empty());
+
+  // The node's one child is committed: refused with DVID's rule and what to do, nothing written.
+  const auto [st2, out2] = run_for("segmentation2", scratch / "second", "");
+  INFO(out2);
+  CHECK(st2 != 0);
+  CHECK(out2.find("has the committed child version " + child1) != std::string::npos);
+  CHECK(out2.find("branch already exists with given name") != std::string::npos);
+  CHECK(out2.find("DVID_BRANCH=NAME") != std::string::npos);
+  CHECK_FALSE(fs::exists(scratch / "second" / "agglo-uuid"));
+
+  // On a branch of its own: agglomerated, committed, and open for proofreading there.
+  const auto [st3, out3] = run_for("segmentation2", scratch / "second", "DVID_BRANCH=second-labelmap");
+  INFO(out3);
+  REQUIRE(st3 == 0);
+  const std::string child2 = uuid_in(scratch / "second" / "agglo-uuid"), proof2 = uuid_in(scratch / "second" / "proofreading-uuid");
+  REQUIRE(!proof2.empty());
+  CHECK(child2 != child1);
+  const auto nodes = dvid::repo_info(r2.client, r2.uuid)["DAG"]["Nodes"];
+  CHECK(nodes[child2]["Branch"] == "second-labelmap");
+  CHECK(nodes[proof2]["Branch"] == "second-labelmap");
+  CHECK(dvid::node_locked(r2.client, child2));
+  CHECK_FALSE(dvid::node_locked(r2.client, proof2));
+  for (const auto& [body, info] : e["bodies"].items()) check_label(r2, proof2, std::stoull(body), info["blocks"], info["voxels"]);
+
+  // dvid-setup new-version: an open child is reused when asked, and named when not.
+  const std::string setup = fmt::format("'{}/dvid-setup' new-version --server '{}' --uuid {} ", bin, dvid_url(), child2);
+  CHECK(std::system((setup + "--if-child-exists reuse 2>/dev/null | grep -qx " + proof2).c_str()) == 0);
+  CHECK(std::system((setup + "2>&1 | grep -q 'has the open child version " + proof2 + "'").c_str()) == 0);
 }

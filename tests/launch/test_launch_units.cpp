@@ -15,6 +15,7 @@
 #include "launch/command.hpp"
 #include "launch/exec_dir.hpp"
 #include "launch/launchflow.hpp"
+#include "launch/mpirun_noise.hpp"
 #include "launch/options.hpp"
 #include "launch/tee.hpp"
 #include "test_support.hpp"
@@ -176,12 +177,6 @@ TEST_CASE("output.log lines: ours pass through, others get the mpirun prefix") {
   CHECK(log::has_line_prefix(log::line_prefix(log::Level::warn, "launchflow")));
 }
 
-TEST_CASE("durations as H:MM:SS") {
-  CHECK(format_duration(0) == "0:00:00");
-  CHECK(format_duration(59.6) == "0:01:00");
-  CHECK(format_duration(3 * 3600 + 5 * 60 + 7) == "3:05:07");
-  CHECK(format_duration(100 * 3600) == "100:00:00");
-}
 
 TEST_CASE("run_teed: exit status, signals, lines split across reads, last line without newline") {
   const fs::path dir = test::scratch_dir("launch-tee");
@@ -204,4 +199,35 @@ TEST_CASE("run_teed: exit status, signals, lines split across reads, last line w
   CHECK(text.find("[child] WARN  err\n") != std::string::npos);
   CHECK(error_of([&] { run_teed({"/no/such/program"}, dir, -1, "child"); }) == "(no error)");  // exec failure = status 127
   CHECK(run_teed({"/no/such/program"}, dir, -1, "child").exit_code == 127);
+}
+
+TEST_CASE("mpirun's boxes and traces that only repeat a failure are dropped, other messages kept") {
+  const std::string rule(74, '-');
+  const std::vector<std::string> in = {
+      "[2026-12-05 02:41:39.024] [rank 0] ERROR n5: /nope.n5: no such container",
+      rule, "MPI_ABORT was invoked on rank 0 in communicator MPI_COMM_WORLD", "with errorcode 1.", "",
+      "NOTE: invoking MPI_ABORT causes Open MPI to kill all MPI processes.", rule,
+      "[vm:08393] [[19594,0],0] ORTE_ERROR_LOG: Out of resource in file util/show_help.c at line 501",
+      "[vm:08393] PMIX ERROR: UNREACHABLE in file server/pmix_server.c at line 2795",
+      rule, "Primary job  terminated normally, but 1 process returned",
+      "a non-zero exit code. Per user-direction, the job has been aborted.", rule,
+      rule, "mpirun detected that one or more processes exited with non-zero status, thus causing",
+      "the job to be terminated. The first process to do so was:", "", "  Process name: [[19594,1],0]",
+      "  Exit code:    1", rule,
+      "[vm:08390] 1 more process has sent help message help-mpi-api.txt / mpi-abort",
+      "[vm:08390] Set MCA parameter \"orte_base_help_aggregate\" to 0 to see all help / error messages",
+      rule, "mpirun noticed that process rank 1 with PID 0 on node vm exited on signal 11 (Segmentation fault).", rule,
+      "plain line from a tool",
+      rule, "an unfinished box"};
+  MpirunNoise noise;
+  std::vector<std::string> out;
+  for (const auto& l : in)
+    for (auto& o : noise.feed(l)) out.push_back(std::move(o));
+  for (auto& o : noise.flush()) out.push_back(std::move(o));
+  const std::vector<std::string> expected = {
+      in[0], rule, "mpirun noticed that process rank 1 with PID 0 on node vm exited on signal 11 (Segmentation fault).",
+      rule, "plain line from a tool", rule, "an unfinished box"};
+  CHECK(out == expected);
+  CHECK(is_mpirun_noise_line("[h:1] [[5,0],0] ORTE_ERROR_LOG: Out of resource in file base/odls_base_default_fns.c"));
+  CHECK_FALSE(is_mpirun_noise_line("ERROR n5: /x: ORTE is not a word here"));
 }

@@ -33,3 +33,18 @@ set_tests_properties(slurm_submit PROPERTIES LABELS "mpi;slurm" TIMEOUT 300 PROC
 # report.html opened in headless Chromium: what Chart.js drew must match the journal (report_check.sh).
 add_test(NAME launchflow_report_chart COMMAND bash ${_launch}/report_check.sh ${CMAKE_BINARY_DIR}/test-tmp/report-check ${CMAKE_BINARY_DIR}/bin)
 set_tests_properties(launchflow_report_chart PROPERTIES LABELS "mpi;neuroglancer" TIMEOUT 300 PROCESSORS 2 RESOURCE_LOCK chromium)
+
+# Secrets stay secret: secrets planted in the environment and the config, dvid-setup run through
+# launchflow against the real DVID (succeeding, failing, resumed); none may be found in the
+# execution directories or on the terminal.
+dflow_dvid_test(test_secrets_launchflow SOURCES ${_launch}/test_secrets_launchflow.cpp DEPS dflow_launch dflow_dvid dflow_config)
+add_dependencies(test_secrets_launchflow launchflow dvid-setup)
+set_tests_properties(test_secrets_launchflow PROPERTIES TIMEOUT 300 LABELS "dvid;mpi"
+  ENVIRONMENT "DFLOW_DVID_URL=http://127.0.0.1:${DFLOW_TEST_DVID_PORT};DFLOW_DVID_DIR=${DFLOW_TEST_DVID_DIR};DFLOW_LAUNCHFLOW=$<TARGET_FILE:launchflow>;DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp")
+
+# A stage failing on bad input under mpirun: our one ERROR line and the summary, none of Open MPI's
+# noise after it (test_stage_failure.cpp).
+dflow_test(test_stage_failure SOURCES ${_launch}/test_stage_failure.cpp DEPS dflow_core)
+add_dependencies(test_stage_failure launchflow survey-volume)
+set_tests_properties(test_stage_failure PROPERTIES TIMEOUT 300 LABELS mpi PROCESSORS 2
+  ENVIRONMENT "DFLOW_LAUNCHFLOW=$<TARGET_FILE:launchflow>;DFLOW_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp")

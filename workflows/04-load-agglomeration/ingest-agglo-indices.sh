@@ -9,7 +9,7 @@
 # Commits and versions go through dvid-setup (commit, new-version).
 #
 #   DVID_SERVER=http://127.0.0.1:8000 DVID_UUID=<supervoxel node> [DVID_INSTANCE=segmentation] \
-#     ingest-agglo-indices.sh EXEC_DIR [MAPPING] [more ingest-label-indexes options]
+#     [DVID_BRANCH=name] ingest-agglo-indices.sh EXEC_DIR [MAPPING] [more ingest-label-indexes options]
 #
 # EXEC_DIR      execution directory of the supervoxel ingestion (03a; holds block-statistics.h5)
 # MAPPING       sv,body CSV or .npy (default EXEC_DIR/mapping.csv; `make-example --output DIR`
@@ -20,6 +20,11 @@
 # an interruption) reuses the child and resumes: mapping batches already posted are never posted
 # twice; once proofreading-uuid exists there is nothing left to do. Programs are taken from
 # DFLOW_BIN_DIR, else PATH.
+#
+# A second labelmap of the same supervoxel node: DVID allows one child per node on its branch, so
+# when DVID_UUID has its child already, that child is used if it is still open (both agglomerations
+# go there); if it is committed the script stops and says so: set DVID_BRANCH=name to put this
+# agglomeration (and its proofreading node) on a branch of its own.
 set -euo pipefail
 me=ingest-agglo-indices.sh
 exec_dir="${1:?usage: ingest-agglo-indices.sh EXEC_DIR [MAPPING] [options] (set DVID_SERVER and DVID_UUID)}"; shift
@@ -45,7 +50,8 @@ if [ -s "$child_file" ]; then
   echo "$me: resuming on child version $child (from $child_file)"
 else
   setup commit --uuid "$DVID_UUID" --note "Ingested supervoxels" >/dev/null
-  child="$(setup new-version --uuid "$DVID_UUID" --note "Agglomeration")"
+  child="$(setup new-version --uuid "$DVID_UUID" --note "Agglomeration" ${DVID_BRANCH:+--branch "$DVID_BRANCH"} \
+    --if-child-exists reuse)"
   echo "$child" > "$child_file"
   echo "$me: committed $DVID_UUID (\"Ingested supervoxels\"); agglomeration goes to child version $child"
 fi
@@ -53,7 +59,7 @@ fi
 "${bin}ingest-label-indexes" --server "$server" --uuid "$child" --instance "$instance" --stats "$stats" \
   --mapping "$mapping" --operation both --work-dir "$exec_dir" "$@"
 setup commit --uuid "$child" --note "Ingested agglomeration mapping/indexes" >/dev/null
-proof="$(setup new-version --uuid "$child" --note "Open for proofreading")"
+proof="$(setup new-version --uuid "$child" --note "Open for proofreading" --if-child-exists reuse)"
 echo "$proof" > "$exec_dir/proofreading-uuid"
 echo "$me: agglomerated segmentation in committed node $child (\"Ingested agglomeration mapping/indexes\");"
 echo "$me: open for proofreading: $server/api/node/$proof/$instance"
