@@ -1,15 +1,20 @@
 #pragma once
-// The loop every brick-parallel stage shares: skip bricks the journal says are done, process this
-// rank's share of the rest, store each result durably, report global progress, and collect all
-// results (this run's and earlier runs') on rank 0 in brick-id order.
+// The loop every brick-parallel stage shares: skip bricks the journal says are done, process the rest
+// as rank 0's brick queue hands them out (mpi/brick_queue.hpp: most expensive first to whichever rank
+// is free; DFLOW_BRICK_SCHEDULE=static for the fixed shares of assign_all), store each result durably,
+// report global progress, and collect all results (this run's and earlier runs') on rank 0 in brick-id
+// order. Any rank may process any brick: results are files, the journal is one file per rank and rank 0
+// reads them all, so neither depends on who did what. At the end rank 0 logs every rank's busy time
+// and the max/mean ratio (how evenly the work was spread).
 //
 // Durability and resume: a brick's result blob is written to <exec-dir>/bricks/<stage>/<id>.bin
 // (atomic rename) BEFORE its id goes into the journal, so every journaled brick has a complete
 // result file. A resumed run gathers its own results with MPI_Gatherv and rank 0 reads the earlier
 // ones from those files, so the final result list is identical to an uninterrupted run's.
 //
-// Stopping (mpi/stop_request.hpp): a rank asked to stop by a signal starts no new brick; once every
-// rank has left its loop, all throw StopRequested together (the journal holds every finished brick).
+// Stopping (mpi/stop_request.hpp): a rank asked to stop by a signal starts no new brick and tells the
+// queue, which hands out no more to anyone; once every rank has left its loop, all throw StopRequested
+// together (the journal holds every finished brick).
 // Every finished brick is also timed in <exec-dir>/progress/ (mpi/run_log.hpp) for launchflow.
 //
 // Test hooks: with DFLOW_FAIL_AFTER_BRICKS=N in the environment, a rank that has journaled N bricks
@@ -23,6 +28,9 @@
 
 #include <mpi.h>
 
+#include <optional>
+
+#include "mpi/brick_queue.hpp"
 #include "mpi/bricks.hpp"
 #include "mpi/gather.hpp"
 
@@ -33,12 +41,15 @@ struct BrickRunOptions {
   std::string stage;          // names the journal and the result directory
   std::string signature;      // plan + options that change results; journals of another signature are refused
   double progress_interval = 10.0;
+  std::optional<Schedule> schedule;                // unset: DFLOW_BRICK_SCHEDULE (default dynamic)
+  std::function<double(const Brick&)> cost;        // expected cost, most expensive first; empty: voxels
 };
 
 struct BrickRunResult {
   std::vector<Blob> results;  // on rank 0: one per brick of the plan, sorted by id; empty elsewhere
   uint64_t skipped = 0;       // bricks done by an earlier run
   uint64_t processed = 0;     // bricks processed by this run (all ranks)
+  QueueSummary balance;       // on rank 0: bricks and busy seconds per rank in this run
 };
 
 using BrickFn = std::function<std::vector<std::byte>(const Brick&)>;
