@@ -163,8 +163,6 @@ BrickQueue::BrickQueue(MPI_Comm comm, const std::vector<Brick>& todo, Schedule s
   check(MPI_Comm_dup(comm, &comm_), "MPI_Comm_dup (brick queue)");
   check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
   check(MPI_Comm_size(comm_, &nranks_), "MPI_Comm_size");
-  if (schedule == Schedule::fixed)
-    for (const auto& ids : assign_all(todo, nranks_)) static_counts_.push_back(ids.size());
   if (rank_ != 0) {
     // One brick to start with and one to have at hand when it is done.
     send_to_root(kWant, 2, 0, 0, 0);
@@ -174,7 +172,10 @@ BrickQueue::BrickQueue(MPI_Comm comm, const std::vector<Brick>& todo, Schedule s
   dispatcher_ = std::make_unique<Dispatcher>(comm_, nranks_, schedule, progress);
   if (schedule == Schedule::fixed) {
     const auto all = assign_all(todo, nranks_);
-    for (int r = 0; r < nranks_; ++r) dispatcher_->own[size_t(r)].assign(all[size_t(r)].begin(), all[size_t(r)].end());
+    for (int r = 0; r < nranks_; ++r) {
+      dispatcher_->own[size_t(r)].assign(all[size_t(r)].begin(), all[size_t(r)].end());
+      static_counts_.push_back(all[size_t(r)].size());
+    }
   } else {
     std::vector<std::pair<double, uint64_t>> order;
     order.reserve(todo.size());
@@ -201,10 +202,25 @@ void BrickQueue::send_to_root(uint64_t kind, uint64_t want, uint64_t id, uint64_
   check(MPI_Send(m, 5, MPI_UINT64_T, 0, kTagWorker, comm_), "MPI_Send (brick queue)");
 }
 
-void BrickQueue::receive_reply() {
-  check(MPI_Irecv(&reply_, 1, MPI_UINT64_T, 0, kTagGive, comm_, &reply_request_), "MPI_Irecv (brick queue)");
-  wait_polling(reply_request_, "MPI_Irecv (brick queue)");
+bool BrickQueue::poll_reply(bool wait) {
+  if (owed_ == 0) return false;
+  if (!posted_) {
+    check(MPI_Irecv(&reply_, 1, MPI_UINT64_T, 0, kTagGive, comm_, &reply_request_), "MPI_Irecv (brick queue)");
+    posted_ = true;
+  }
+  if (wait) {
+    wait_polling(reply_request_, "MPI_Irecv (brick queue)");
+  } else {
+    int flag = 0;
+    check(MPI_Test(&reply_request_, &flag, MPI_STATUS_IGNORE), "MPI_Test (brick queue)");
+    if (!flag) return false;
+  }
+  posted_ = false;
   --owed_;
+  // Once there is none for this rank there never is again (the queue only shrinks).
+  if (reply_ == kNone) exhausted_ = true;
+  else if (!exhausted_) ready_.push_back(reply_);
+  return true;
 }
 
 std::optional<uint64_t> BrickQueue::next() {
@@ -220,10 +236,23 @@ std::optional<uint64_t> BrickQueue::next() {
   }
   while (ready_.empty()) {
     if (exhausted_ || owed_ == 0) return std::nullopt;
-    receive_reply();
-    if (reply_ == kNone) exhausted_ = true;
-    else ready_.push_back(reply_);
+    poll_reply(true);
   }
+  const uint64_t id = ready_.front();
+  ready_.erase(ready_.begin());
+  return id;
+}
+
+std::optional<uint64_t> BrickQueue::try_next() {
+  if (dispatcher_) {
+    std::lock_guard lock(dispatcher_->mu);
+    if (dispatcher_->error) std::rethrow_exception(dispatcher_->error);
+    const std::optional<uint64_t> id = dispatcher_->take(0);
+    return id && *id != kNone ? id : std::nullopt;
+  }
+  while (ready_.empty() && !exhausted_ && poll_reply(false)) {
+  }
+  if (ready_.empty()) return std::nullopt;
   const uint64_t id = ready_.front();
   ready_.erase(ready_.begin());
   return id;
@@ -262,7 +291,7 @@ QueueSummary BrickQueue::finish() {
     out = dispatcher_->sum;
   } else {
     // Collect the answers still owed (each is kNone or a brick this rank will not start), then leave.
-    while (owed_ > 0) receive_reply();
+    while (owed_ > 0) poll_reply(true);
     send_to_root(kLeave, 0, 0, 0, 0);
   }
   finished_ = true;

@@ -60,6 +60,9 @@ class BrickQueue {
   // This rank's next brick id, or nullopt when there is none left for it (or the run was stopped).
   // Waits (without spinning) only when no brick is at hand.
   std::optional<uint64_t> next();
+  // The brick after the one this rank works on, if one can be had right now (never waits): for reading
+  // it while the current one is computed. nullopt does not mean the end; next() tells that.
+  std::optional<uint64_t> try_next();
   // This rank finished brick `id` (call before next()).
   void done(uint64_t id, uint64_t voxels, double seconds);
   // This rank was asked to stop by `signal`: no more bricks for anyone.
@@ -67,7 +70,7 @@ class BrickQueue {
   // Collective: every rank has left its loop. Returns the summary on rank 0 (empty elsewhere).
   QueueSummary finish();
 
-  // The static shares, bricks per rank (for the timing records); empty with the dynamic schedule.
+  // Rank 0: the static shares, bricks per rank (for the timing records); empty with the dynamic schedule.
   const std::vector<uint64_t>& static_counts() const { return static_counts_; }
 
  private:
@@ -81,10 +84,12 @@ class BrickQueue {
   std::vector<uint64_t> ready_;
   int owed_ = 0;
   bool exhausted_ = false;
+  bool posted_ = false;
   uint64_t reply_ = 0;
   MPI_Request reply_request_ = MPI_REQUEST_NULL;
   void send_to_root(uint64_t kind, uint64_t want, uint64_t id, uint64_t voxels, double seconds);
-  void receive_reply();
+  // Receives one owed answer (waiting for it, or only if it is there); false if none came.
+  bool poll_reply(bool wait);
 };
 
 }  // namespace dflow::mpi

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -94,12 +95,14 @@ BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOp
     queue.stop(sig);
     return true;
   };
+  std::optional<uint64_t> ahead;  // the next brick, being read while the current one is processed
   while (!stopping()) {
-    const std::optional<uint64_t> id = queue.next();
+    const std::optional<uint64_t> id = ahead ? std::exchange(ahead, std::nullopt) : queue.next();
     if (!id || stopping()) break;
     if (fail_after >= 0 && done_here >= fail_after)
       fail("{}: DFLOW_FAIL_AFTER_BRICKS={}: simulated failure after {} bricks (test hook)", opt.stage, fail_after,
            done_here);
+    if (opt.read_ahead && (ahead = queue.try_next())) opt.read_ahead(plan.bricks[*ahead]);
     const Brick& b = plan.bricks[*id];
     const auto t0 = std::chrono::steady_clock::now();
     if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct BrickRunOptions {
   double progress_interval = 10.0;
   std::optional<Schedule> schedule;                // unset: DFLOW_BRICK_SCHEDULE (default dynamic)
   std::function<double(const Brick&)> cost;        // expected cost, most expensive first; empty: voxels
+  // Overlap: called with the brick this rank will do next, when it has one, just before fn starts on
+  // the current one; it should start reading it and return (run_bricks_overlapped below does that).
+  std::function<void(const Brick&)> read_ahead;
 };
 
 struct BrickRunResult {
@@ -56,6 +60,25 @@ using BrickFn = std::function<std::vector<std::byte>(const Brick&)>;
 
 // Collective.
 BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOptions& options, const BrickFn& fn);
+
+// run_bricks with reading and computing overlapped: `read` of the brick after the current one runs on a
+// thread of its own while `process` works on the current one (and waits for its posts), so a rank
+// holds at most two bricks: the one being processed and the one being read. Same contract otherwise.
+template <typename Loaded>
+BrickRunResult run_bricks_overlapped(MPI_Comm comm, const BrickPlan& plan, BrickRunOptions opt,
+                                     const std::function<Loaded(const Brick&)>& read,
+                                     const std::function<std::vector<std::byte>(const Brick&, Loaded)>& process) {
+  std::optional<std::pair<uint64_t, std::future<Loaded>>> ahead;
+  opt.read_ahead = [&](const Brick& b) { ahead.emplace(b.id, std::async(std::launch::async, read, std::cref(b))); };
+  return run_bricks(comm, plan, opt, [&](const Brick& b) {
+    if (ahead && ahead->first == b.id) {
+      std::future<Loaded> f = std::move(ahead->second);
+      ahead.reset();
+      return process(b, f.get());
+    }
+    return process(b, read(b));
+  });
+}
 
 std::filesystem::path brick_result_path(const std::filesystem::path& exec_dir, const std::string& stage, uint64_t id);
 

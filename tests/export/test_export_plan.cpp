@@ -53,7 +53,9 @@ TEST_CASE("passes: bricks carry as many levels as the budget allows") {
   CHECK(passes[0].last == 3);
   CHECK(passes[0].plan.brick_shape == Vec3::fill(512));
   CHECK(passes[0].plan.bricks.size() == 1);
-  CHECK(passes[0].memory_bytes == (int64_t{1} << 27) + (int64_t{1} << 27) / 7 + (int64_t{1} << 24));
+  // ... and the budget also holds the next brick and its slab, read while this one is processed.
+  CHECK(passes[0].read_ahead);
+  CHECK(passes[0].memory_bytes == (int64_t{1} << 27) + (int64_t{1} << 27) / 7 + (int64_t{1} << 24) + (int64_t{1} << 27) + (int64_t{1} << 24));
   CHECK(passes[1].base == 3);
   CHECK(passes[1].first == 4);
   CHECK(passes[1].last == 6);
