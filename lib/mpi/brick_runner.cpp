@@ -88,6 +88,7 @@ BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOp
   if (rank == 0) timing.start(nranks, plan.bricks.size(), todo.size(), todo_voxels, queue.static_counts());
   std::vector<Blob> local;
   int64_t done_here = 0;
+  double busy_here = 0;
   const auto stopping = [&] {
     const int sig = stop_signal();
     if (!sig) return false;
@@ -114,7 +115,10 @@ BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOp
     local.push_back(std::move(blob));
     queue.done(*id, uint64_t(b.voxels()), seconds);
     ++done_here;
+    busy_here += seconds;
   }
+  // One line per rank (which host did what shows in output.log; rank 0 sums them up below).
+  if (!todo.empty()) log::info("{}: this rank did {} brick{} in {:.2f} s", opt.stage, done_here, done_here == 1 ? "" : "s", busy_here);
   out.balance = queue.finish();
   // Collective: every rank learns how many bricks were done and whether any rank was asked to stop.
   out.processed = allreduce_sum(comm, uint64_t(done_here));
