@@ -1,6 +1,7 @@
 #include "mpi/brick_queue.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <bit>
 #include <condition_variable>
@@ -27,6 +28,9 @@ namespace {
 constexpr int kTagWorker = 1, kTagGive = 2;
 constexpr uint64_t kWant = 1, kDone = 2, kStop = 3, kLeave = 4;
 constexpr uint64_t kNone = ~uint64_t{0};
+// A rank asks for enough bricks to keep it busy this long, at most kMaxWindow ahead.
+constexpr double kCoverSeconds = 0.1;
+constexpr int kMaxWindow = 16;
 
 }  // namespace
 
@@ -91,7 +95,10 @@ struct BrickQueue::Dispatcher {
   std::optional<uint64_t> take(int r) {
     std::deque<uint64_t>& q = queue_of(r);
     if (stopped || q.empty()) return kNone;
-    if (schedule == Schedule::dynamic && holding[size_t(r)] > 0 && q.size() <= size_t(nranks)) return std::nullopt;
+    // A rank holding h bricks gets another only while more than h per rank are queued: near the end
+    // the bricks go to ranks that are free.
+    const size_t h = size_t(holding[size_t(r)]);
+    if (schedule == Schedule::dynamic && h > 0 && q.size() <= size_t(nranks) * h) return std::nullopt;
     const uint64_t id = q.front();
     q.pop_front();
     ++holding[size_t(r)];
@@ -265,7 +272,14 @@ void BrickQueue::done(uint64_t id, uint64_t voxels, double seconds) {
     dispatcher_->changed.notify_all();
     return;
   }
-  const uint64_t want = exhausted_ ? 0 : 1;
+  // Keep enough ids at hand to cover kCoverSeconds of this rank's bricks (at least 2: the next one
+  // and one more), so short bricks never wait for rank 0's thread to be scheduled on a busy node.
+  ++done_count_;
+  done_seconds_ += seconds;
+  const double mean = done_seconds_ / double(done_count_);
+  window_ = std::clamp(int(std::ceil(kCoverSeconds / std::max(mean, 1e-3))) + 1, 2, kMaxWindow);
+  const int have = int(ready_.size()) + owed_;
+  const uint64_t want = exhausted_ ? 0 : uint64_t(std::max(0, window_ - have));
   send_to_root(kDone, want, id, voxels, seconds);
   owed_ += int(want);
 }

@@ -12,9 +12,10 @@
 // requests and hears "brick done (voxels, seconds)", which also feeds the global progress lines (a
 // ProgressTally) and each rank's busy time. Rank 0's main thread takes bricks in-process. The thread
 // polls with MPI_Iprobe and short sleeps, so it neither spins a core nor ever makes a rank wait for
-// rank 0's main thread. A rank may hold one brick beyond the one it works on (asked for when it starts
-// a brick, so the answer is there when it finishes), but only while more bricks are queued than there
-// are ranks: near the end a brick goes only to a rank that is free.
+// rank 0's main thread. A rank keeps ids of bricks beyond the one it works on at hand (asked for ahead,
+// so the answer is there when it finishes): one for long bricks, as many as cover 0.1 s for short ones
+// (up to 16; on a busy node rank 0's thread may wait milliseconds for a core). A rank holding h bricks
+// gets another only while more than h bricks per rank are queued: near the end bricks go to free ranks.
 //
 // A rank asked to stop (a signal) calls stop(): the dispatcher hands out nothing more to anyone, so
 // every rank ends after its current brick.
@@ -83,6 +84,9 @@ class BrickQueue {
   // Other ranks: ids received and not yet handed to the caller, answers still owed by rank 0.
   std::vector<uint64_t> ready_;
   int owed_ = 0;
+  int window_ = 2;  // ids to keep at hand (received or asked for)
+  uint64_t done_count_ = 0;
+  double done_seconds_ = 0;
   bool exhausted_ = false;
   bool posted_ = false;
   uint64_t reply_ = 0;

@@ -74,6 +74,24 @@ TEST_CASE("passes: bricks carry as many levels as the budget allows") {
   CHECK(p0.logical_at(b, 1) == Box{floor_div(b.logical.lo, Vec3::fill(2)), floor_div(b.logical.hi, Vec3::fill(2))});
 }
 
+TEST_CASE("passes: the next brick is read meanwhile only when the budget holds it too") {
+  const Box box{{0, 0, 0}, {330, 290, 256}};
+  // 16 MiB: 128^3 bricks (2 MiB, levels, a 1 MiB slab) leave room for another brick and slab.
+  auto passes = plan_pyramid(chunked(box, 1, 16));
+  REQUIRE(passes.size() == 1);
+  CHECK(passes[0].read_ahead);
+  CHECK(passes[0].memory_bytes == estimate_memory(passes[0].plan.brick_shape, 64, false) + (int64_t{1} << 21) + (int64_t{1} << 20));
+  CHECK(describe(passes[0], 2).find("(with the next brick read meanwhile)") != std::string::npos);
+  // 1 MiB: one 64^3 brick with its slab (0.55 MiB) fits, two do not: read after processing, same plan.
+  passes = plan_pyramid(chunked(box, 0, 1));
+  REQUIRE(passes.size() == 1);
+  CHECK(passes[0].plan.brick_shape == Vec3::fill(64));
+  CHECK_FALSE(passes[0].read_ahead);
+  CHECK(passes[0].memory_bytes == estimate_memory(Vec3::fill(64), 64, false));
+  CHECK(passes[0].memory_bytes <= (int64_t{1} << 20));
+  CHECK(describe(passes[0], 2).find("(no read-ahead: the budget holds one brick)") != std::string::npos);
+}
+
 TEST_CASE("passes: levels whose chunk grids do not nest are split") {
   // Offset 3 in x: scale 1 starts at 1, not 3/2, so scale 1's chunks are not scale 0's halved.
   const Box box{{3, 10, 5}, {301, 250, 231}};
