@@ -41,7 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 STAGES = {
     "sv-meshes": ("output:\n  directory-of-tarfiles: tars\nsv-meshes:\n  brick-shape: [64, 64, 64]\n  threads: 1\n",
                   ["sv-meshes-supervoxels.csv", "tars"]),
-    "survey-volume": ("survey:\n  brick-shape: [64, 64, 64]\n  kind: segmentation\n", ["survey.json", "block-statistics.csv"]),
+    "survey-volume": ("survey:\n  brick-shape: [64, 64, 64]\n  kind: segmentation\n  block-statistics-csv: true\n",
+                      ["survey.json", "block-statistics.csv"]),
 }
 
 

@@ -2,7 +2,7 @@
 #   -DMPIRUN=<mpiexec> -DNPFLAG=-n -DPYTHON=<venv python> -DSURVEY=<exe> -DWORK=<dir> -DSRC=<tests/mpi>
 # 1. make_skewed_volume.py writes a uint64 N5 whose first octant holds ~50x the labels per block;
 # 2. survey-volume runs with the dynamic schedule at 1, 2 and 4 ranks and with the static one at 4:
-#    survey.json and block-statistics.csv must be byte-identical, every brick journaled once;
+#    survey.json and block-statistics.h5/.csv must be byte-identical, every brick journaled once;
 # 3. each run's end line "busy seconds per rank: ... (max/mean R)" is printed; at 4 ranks the dynamic
 #    schedule must reach R <= DYNAMIC_BOUND. The bound is looser than the benchmark's 1.05
 #    (bench/bench_brick_schedule.py, 256 bricks): here only 48 bricks of 64^3 keep the test short, so
@@ -41,6 +41,7 @@ input:
 survey:
   brick-shape: [64, 64, 64]
   kind: segmentation
+  block-statistics-csv: true
 ")
 
 set(runs "dynamic 1" "dynamic 2" "dynamic 4" "static 4")
@@ -77,7 +78,7 @@ foreach(run ${runs})
   if(NOT n EQUAL 48 OR NOT nu EQUAL 48)
     message(FATAL_ERROR "${dir}: journal lists ${n} bricks (${nu} distinct), the plan has 48")
   endif()
-  foreach(f survey.json block-statistics.csv)
+  foreach(f survey.json block-statistics.h5 block-statistics.csv)
     same_file(${WORK}/dynamic-np1/${f} ${dir}/${f})
   endforeach()
 endforeach()
