@@ -3,6 +3,8 @@
 #include "export/export_grayscale.hpp"
 
 #include <chrono>
+#include <functional>
+#include <mutex>
 
 #include <sys/resource.h>
 
@@ -240,16 +242,26 @@ std::string export_grayscale(MPI_Comm comm, const ExportSource& source, const Ex
     PhaseTimes times;
     // levels[i] holds scale base + i of the current brick; reused from brick to brick.
     std::vector<LevelBuffer> levels(size_t(pass.last - pass.base) + 1);
-    mpi::BrickRunResult run = mpi::run_bricks(comm, pass.plan, opt, [&](const mpi::Brick& b) {
+    // One read at a time (a DVID level reader holds one connection), on the read-ahead thread while
+    // the previous brick is downsampled, encoded and stored when the budget has room for two bricks.
+    std::mutex read_mu;
+    const std::function<LevelBuffer(const mpi::Brick&)> read = [&](const mpi::Brick& b) {
+      const std::lock_guard lock(read_mu);
+      const auto t = std::chrono::steady_clock::now();
+      LevelBuffer level;
+      level.reset(pass.logical_at(b, pass.base));
+      read_brick(in_reader, pass.read_box(b), level, slab);
+      times.read += seconds_since(t);
+      return level;
+    };
+    const std::function<std::vector<std::byte>(const mpi::Brick&, LevelBuffer)> process = [&](const mpi::Brick&, LevelBuffer level0) {
+      levels[0] = std::move(level0);
       auto t = std::chrono::steady_clock::now();
       auto lap = [&t](double& acc) {
         const auto now = std::chrono::steady_clock::now();
         acc += std::chrono::duration<double>(now - t).count();
         t = now;
       };
-      levels[0].reset(pass.logical_at(b, pass.base));
-      read_brick(in_reader, pass.read_box(b), levels[0], slab);
-      lap(times.read);
       std::vector<std::pair<int, LevelStats>> stats;
       for (int s = pass.base; s <= pass.last; ++s) {
         const LevelView level = levels[size_t(s - pass.base)].view();
@@ -269,7 +281,10 @@ std::string export_grayscale(MPI_Comm comm, const ExportSource& source, const Ex
         lap(times.downsample);
       }
       return encode_stats(stats);
-    });
+    };
+    mpi::BrickRunResult run = pass.read_ahead
+                                  ? mpi::run_bricks_overlapped<LevelBuffer>(comm, pass.plan, opt, read, process)
+                                  : mpi::run_bricks(comm, pass.plan, opt, [&](const mpi::Brick& b) { return process(b, read(b)); });
     // The next pass reads what this one wrote: every rank's writes must be complete first.
     mpi::check(MPI_Barrier(comm), "MPI_Barrier (end of pass)");
     std::vector<uint64_t> ns{uint64_t(times.read * 1e9), uint64_t(times.downsample * 1e9), uint64_t(times.encode * 1e9),

@@ -74,6 +74,9 @@ std::vector<PyramidPass> plan_pyramid(const PlanInputs& in) {
     const Box box_base = scale_box(in.box0, base);
     p.plan = mpi::plan_bricks(box_base.translate(Vec3{} - p.origin), brick, brick);
     p.memory_bytes = estimate_memory(brick, in.input_chunk_depth, in.holds_encoded_level);
+    const int64_t ahead = brick.prod() + brick.x * brick.y * std::min(brick.z, std::max<int64_t>(1, in.input_chunk_depth));
+    p.read_ahead = p.memory_bytes + ahead <= in.memory_budget;
+    if (p.read_ahead) p.memory_bytes += ahead;
     passes.push_back(std::move(p));
     base = last;
     first = last + 1;
@@ -87,10 +90,11 @@ std::string describe(const PyramidPass& p, int nranks) {
   for (const auto& ids : per_rank) lo = std::min(lo, ids.size()), hi = std::max(hi, ids.size());
   const std::string levels = p.first == p.last ? fmt::format("scale {}", p.first) : fmt::format("scales {}..{}", p.first, p.last);
   return fmt::format("reads {} {}, writes {}; bricks of {} at scale {}: {} ({}..{} per rank at {} ranks); "
-                     "memory per rank ~{}",
+                     "memory per rank ~{}{}",
                      p.base == 0 && p.first == 0 ? "the source at scale" : "the written level", p.base, levels,
                      p.plan.brick_shape, p.base, p.plan.bricks.size(), lo, hi, nranks,
-                     mpi::human_bytes(double(p.memory_bytes)));
+                     mpi::human_bytes(double(p.memory_bytes)),
+                     p.read_ahead ? " (with the next brick read meanwhile)" : " (no read-ahead: the budget holds one brick)");
 }
 
 }  // namespace dflow::exporter

@@ -46,7 +46,8 @@ struct PyramidPass {
   int last = 0;         // last scale written
   Vec3 origin;          // brick grid origin at scale `base`
   mpi::BrickPlan plan;  // at scale `base`, in coordinates relative to `origin`
-  int64_t memory_bytes = 0;  // estimated peak per rank (see estimate_memory)
+  int64_t memory_bytes = 0;  // estimated peak per rank (see estimate_memory), the read-ahead brick included
+  bool read_ahead = false;   // the next brick is read while this one is processed (when the budget has room)
 
   // Brick b's box at scale s (base <= s <= last), in global coordinates of that scale.
   Box logical_at(const mpi::Brick& b, int s) const;
@@ -71,6 +72,9 @@ struct PlanInputs {
 //   encoded chunks of a level, at worst as large as the voxels].
 int64_t estimate_memory(const Vec3& brick, int64_t input_chunk_depth, bool holds_encoded_level);
 
+// A rank reads its next brick while it processes the current one when the budget also holds that
+// brick and its edge slab (brick.prod() + brick.x * brick.y * input chunk depth); otherwise it reads
+// after processing, and the bricks are planned as without read-ahead either way.
 // The passes, in order. Throws if a single-level pass cannot be built (an output grid that does not
 // nest even for one level is a programming error of the sink).
 std::vector<PyramidPass> plan_pyramid(const PlanInputs& in);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -128,18 +129,22 @@ class BrickWriter {
       : h_(h), s_(s), reader_(reader), poster_(poster), client_(s.output.server, s.retry),
         labelmap_(client_, s.output.uuid, s.output.instance), corners_(corner_blocks(h.box)), threads_(threads) {}
 
-  BrickReport run(const Pass& pass, const mpi::Brick& brick) {
-    // Bricks of later passes are cut in a coarser grid: say which.
-    const std::string where =
-        pass.first ? fmt::format("brick {} {}", brick.id, brick.box)
-                   : fmt::format("brick {} {} of the scale-{} grid", brick.id, brick.box, pass.source_scale);
+  // Reads a brick; on the runner's read-ahead thread while the previous brick is processed. One read
+  // at a time (the DVID client of later passes is not shared between threads).
+  std::shared_ptr<Array3<uint64_t>> read(const Pass& pass, const mpi::Brick& brick) {
+    const std::lock_guard lock(read_mu_);
     auto arr = std::make_shared<Array3<uint64_t>>(brick.logical);
     try {
       const Stopwatch sw(timing_.read);
       load(pass, brick, *arr);
     } catch (const std::exception& e) {
-      fail("ingest-supervoxels: {}: reading: {}", where, e.what());
+      fail("ingest-supervoxels: {}: reading: {}", where(pass, brick), e.what());
     }
+    return arr;
+  }
+
+  BrickReport run(const Pass& pass, const mpi::Brick& brick, std::shared_ptr<Array3<uint64_t>> arr) {
+    const std::string where = this->where(pass, brick);
     BrickReport report;
     if (pass.first) {
       std::vector<stats::BlockStat> rows;
@@ -189,6 +194,12 @@ class BrickWriter {
   const Timing& timing() const { return timing_; }
 
  private:
+  // Bricks of later passes are cut in a coarser grid: say which.
+  static std::string where(const Pass& pass, const mpi::Brick& brick) {
+    return pass.first ? fmt::format("brick {} {}", brick.id, brick.box)
+                      : fmt::format("brick {} {} of the scale-{} grid", brick.id, brick.box, pass.source_scale);
+  }
+
   void load(const Pass& pass, const mpi::Brick& brick, Array3<uint64_t>& arr) {
     // Scale 0 always comes from the input (with skip-scale-0-write it is not in DVID).
     if (pass.source_scale == 0) {
@@ -209,6 +220,7 @@ class BrickWriter {
   std::pair<Vec3, Vec3> corners_;
   int threads_;
   Timing timing_;
+  std::mutex read_mu_;
 };
 
 void dry_run(MPI_Comm comm, const Header& h, const std::vector<Pass>& passes, const IngestSettings& s) {
@@ -238,7 +250,7 @@ void dry_run(MPI_Comm comm, const Header& h, const std::vector<Pass>& passes, co
       }
     // Per voxel of a brick: the uint64 brick itself, a read buffer (input dtype), the lower scales (1/7).
     const double working = (p.source_scale == 0 ? double(dtype_size(h.dtype)) : 8.0) + 8.0 / 7.0;
-    const auto sum = mpi::summarize_plan(plan, todo, nranks, 8, working);
+    const auto sum = mpi::summarize_plan(plan, todo, nranks, 8, working, /*bricks_held=*/2);
     text += fmt::format("pass {} (stage {}): reads scale {} from {}, writes scales {}..{}{}\n{}\n", &p - passes.data(),
                         p.stage, p.source_scale, p.source_scale == 0 ? "the input" : "DVID",
                         first_written_scale(p, s.skip_scale0_write), p.top_scale,
@@ -320,7 +332,11 @@ void ingest_supervoxels(MPI_Comm comm, const Source& source, const IngestSetting
       log::info("{}: scales {}..{} from {} (scale {}), {} bricks of {}", pass.stage,
                 first_written_scale(pass, s.skip_scale0_write), pass.top_scale,
                 pass.source_scale == 0 ? "the input" : "DVID", pass.source_scale, plan.bricks.size(), pass.brick_shape);
-    mpi::BrickRunResult run = mpi::run_bricks(comm, plan, opt, [&](const mpi::Brick& b) { return encode_report(writer.run(pass, b)); });
+    // The next brick is read while this one is downsampled and posted.
+    using Labels = std::shared_ptr<Array3<uint64_t>>;
+    mpi::BrickRunResult run = mpi::run_bricks_overlapped<Labels>(
+        comm, plan, opt, [&](const mpi::Brick& b) { return writer.read(pass, b); },
+        [&](const mpi::Brick& b, Labels arr) { return encode_report(writer.run(pass, b, std::move(arr))); });
     skipped += run.skipped;
     processed += run.processed;
     for (mpi::Blob& blob : run.results) {

@@ -309,6 +309,7 @@ void report_phases(const fs::path& exec_dir, double run_start, double run_end) {
   try {
     if (const std::string line = phase_timings(exec_dir, run_start, run_end); !line.empty()) {
       log::info("{}", line);
+      for (const std::string& b : phase_balance(exec_dir, run_start)) log::info("{}", b);
       log::info("report: {}", write_report(exec_dir).string());
     }
   } catch (const Error& e) {

@@ -1,6 +1,7 @@
 #include "launch/report.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <cmath>
 #include <map>
 
@@ -76,6 +77,10 @@ std::string report_data_json(const fs::path& exec_dir) {
     j["bricks"] = bricks.size();
     j["voxels"] = voxels;
     j["seconds"] = std::round((end - p.start) * 1000) / 1000;
+    j["schedule"] = p.schedule;
+    const double busy_sum = std::accumulate(busy.begin(), busy.end(), 0.0);
+    j["busy_max_over_mean"] =
+        busy_sum > 0 ? std::round(*std::max_element(busy.begin(), busy.end()) / (busy_sum / double(busy.size())) * 1000) / 1000 : 0.0;
     j["throughput"] = throughput(bricks, p.start, end, origin);
     j["per_rank"] = ordered_json::array();
     for (size_t r = 0; r < per_bricks.size(); ++r)
@@ -106,6 +111,23 @@ std::string phase_timings(const fs::path& exec_dir, double run_start, double run
                             run_end - run_start);
 }
 
+std::vector<std::string> phase_balance(const fs::path& exec_dir, double run_start) {
+  std::vector<std::string> out;
+  for (const mpi::PhaseRecord& p : mpi::read_phases(exec_dir)) {
+    if (p.start + 1e-3 < run_start || p.ranks <= 0) continue;
+    std::vector<double> busy(size_t(p.ranks), 0.0);
+    for (const auto& b : mpi::read_brick_records(exec_dir, p.phase, p.start))
+      if (b.rank >= 0 && b.rank < p.ranks) busy[size_t(b.rank)] += b.seconds;
+    const double mean = std::accumulate(busy.begin(), busy.end(), 0.0) / double(busy.size());
+    if (mean <= 0) continue;
+    const double max = *std::max_element(busy.begin(), busy.end()), min = *std::min_element(busy.begin(), busy.end());
+    out.push_back(fmt::format("balance: {} ({} schedule, {} rank{}): busy seconds per rank max {:.1f}, mean {:.1f}, min {:.1f}, "
+                              "max/mean {:.2f}",
+                              p.phase, p.schedule, p.ranks, p.ranks == 1 ? "" : "s", max, mean, min, max / mean));
+  }
+  return out;
+}
+
 fs::path write_report(const fs::path& exec_dir) {
   std::string json = report_data_json(exec_dir);
   // Inside <script>, "</" could end the element early.
@@ -126,10 +148,11 @@ fs::path write_report(const fs::path& exec_dir) {
 const data = JSON.parse(document.getElementById('dvidflow-data').textContent);
 const label = p => p.phase + (p.run > 1 ? ' (run ' + p.run + ')' : '');
 const table = document.getElementById('phases');
-table.innerHTML = '<tr><th>phase</th><th>ranks</th><th>bricks</th><th>seconds</th><th>Mvox/s</th><th>status</th></tr>' +
+table.innerHTML = '<tr><th>phase</th><th>ranks</th><th>bricks</th><th>seconds</th><th>Mvox/s</th><th>schedule</th>' +
+  '<th>busy max/mean</th><th>status</th></tr>' +
   data.phases.map(p => '<tr><td>' + label(p) + '</td><td>' + p.ranks + '</td><td>' + p.bricks + ' of ' + p.plan_bricks +
     '</td><td>' + p.seconds.toFixed(1) + '</td><td>' + (p.seconds > 0 ? p.voxels / p.seconds / 1e6 : 0).toFixed(1) +
-    '</td><td>' + p.status + '</td></tr>').join('');
+    '</td><td>' + p.schedule + '</td><td>' + p.busy_max_over_mean.toFixed(2) + '</td><td>' + p.status + '</td></tr>').join('');
 new Chart(document.getElementById('throughput'), {
   type: 'line',
   data: {datasets: data.phases.map(p => ({label: label(p), data: p.throughput.map(([x, y]) => ({x, y})), stepped: true}))},

@@ -92,24 +92,38 @@ std::string status_text(const fs::path& exec_dir, double now) {
     const mpi::PhaseRecord& p = phases.back();
     const auto bricks = mpi::read_brick_records(exec_dir, p.phase, p.start);
     std::vector<uint64_t> done(size_t(std::max(p.ranks, 0)), 0);
-    std::vector<double> last(done.size(), p.start);
+    std::vector<double> last(done.size(), p.start), busy(done.size(), 0.0);
     for (const auto& b : bricks)
       if (b.rank >= 0 && size_t(b.rank) < done.size()) {
         ++done[size_t(b.rank)];
         last[size_t(b.rank)] = std::max(last[size_t(b.rank)], b.time);
+        busy[size_t(b.rank)] += b.seconds;
       }
-    double mean_fraction = 0;
-    for (size_t r = 0; r < done.size(); ++r)
-      mean_fraction += r < p.assigned.size() && p.assigned[r] ? double(done[r]) / double(p.assigned[r]) : 1.0;
-    mean_fraction /= double(std::max<size_t>(done.size(), 1));
-    out += fmt::format("  ranks in {}:\n", p.phase);
-    for (size_t r = 0; r < done.size(); ++r) {
-      const uint64_t assigned = r < p.assigned.size() ? p.assigned[r] : 0;
-      const double fraction = assigned ? double(done[r]) / double(assigned) : 1.0;
-      const double lag = (mean_fraction - fraction) * double(assigned);
-      out += fmt::format("    rank {:>3}: {}/{} bricks, last brick {:.0f} s ago{}\n", r, done[r], assigned,
-                         std::max(0.0, (p.end > 0 ? p.end : now) - last[r]),
-                         lag >= 1 ? fmt::format(", {:.0f} brick{} behind the mean", lag, lag >= 1.5 ? "s" : "") : "");
+    const double ended = p.end > 0 ? p.end : now;
+    if (p.schedule == "dynamic") {
+      // Bricks go to whichever rank is free (no fixed share to lag behind): a rank lags when it has
+      // been on one brick much longer than its bricks usually take.
+      out += fmt::format("  ranks in {}:\n", p.phase);
+      for (size_t r = 0; r < done.size(); ++r) {
+        const double since = std::max(0.0, ended - last[r]);
+        const double typical = done[r] ? busy[r] / double(done[r]) : 0;
+        out += fmt::format("    rank {:>3}: {} bricks (dynamic schedule), busy {:.0f} s, last brick {:.0f} s ago{}\n", r, done[r], busy[r], since,
+                           p.end <= 0 && typical > 0 && since > 3 * typical + 10 ? ", on one brick for longer than usual" : "");
+      }
+    } else {
+      double mean_fraction = 0;
+      for (size_t r = 0; r < done.size(); ++r)
+        mean_fraction += r < p.assigned.size() && p.assigned[r] ? double(done[r]) / double(p.assigned[r]) : 1.0;
+      mean_fraction /= double(std::max<size_t>(done.size(), 1));
+      out += fmt::format("  ranks in {}:\n", p.phase);
+      for (size_t r = 0; r < done.size(); ++r) {
+        const uint64_t assigned = r < p.assigned.size() ? p.assigned[r] : 0;
+        const double fraction = assigned ? double(done[r]) / double(assigned) : 1.0;
+        const double lag = (mean_fraction - fraction) * double(assigned);
+        out += fmt::format("    rank {:>3}: {}/{} bricks, last brick {:.0f} s ago{}\n", r, done[r], assigned,
+                           std::max(0.0, ended - last[r]),
+                           lag >= 1 ? fmt::format(", {:.0f} brick{} behind the mean", lag, lag >= 1.5 ? "s" : "") : "");
+      }
     }
   }
   const std::string err = last_error(log);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 
@@ -144,15 +145,23 @@ BrickStats decode_stats(std::span<const std::byte> d, uint64_t brick) {
 }
 
 // Phase 1 for one brick: labels with a one-voxel halo -> marching cubes -> piece file.
-std::vector<std::byte> mesh_brick(const VolumeReader& reader, const Header& h, const SvMeshSettings& s,
-                                  const labelindex::Mapping* agglo, const mpi::Brick& b) {
+// A brick's labels with a one-voxel halo (0 outside the volume: surfaces close at its faces).
+Array3<uint64_t> read_brick_labels(const VolumeReader& reader, const Header& h, const SvMeshSettings& s, const mpi::Brick& b) {
   const Box halo{b.box.lo - Vec3::fill(1), b.box.hi + Vec3::fill(1)};
-  Array3<uint64_t> labels(halo);  // 0 outside the volume: surfaces close at its faces
+  Array3<uint64_t> labels(halo);
   try {
     ingest::read_into(reader, halo.intersect(h.box), labels, s.threads);
   } catch (const std::exception& e) {
     fail("sv-meshes: brick {} {}: reading: {}", b.id, b.box, e.what());
   }
+  return labels;
+}
+
+// Bytes of one brick's labels with halo.
+int64_t brick_label_bytes(const Vec3& brick_shape) { return (brick_shape + Vec3::fill(2)).prod() * 8; }
+
+std::vector<std::byte> mesh_brick(Array3<uint64_t> labels, const Header& h, const SvMeshSettings& s,
+                                  const labelindex::Mapping* agglo, const mpi::Brick& b) {
   if (agglo) {  // supervoxels -> bodies; runs of one label are looked up once
     uint64_t last_in = 0, last_out = 0;
     for (uint64_t& v : labels.vec()) {
@@ -211,6 +220,12 @@ std::vector<std::byte> mesh_brick(const VolumeReader& reader, const Header& h, c
   return encode_stats(stats);
 }
 
+// Reading the next brick while meshing the current one holds two bricks of labels (and the working
+// memory of one): only when that fits the budget.
+bool read_ahead_fits(const SvMeshSettings& s) {
+  return 2 * brick_label_bytes(s.brick_shape) + (s.brick_shape + Vec3::fill(2)).prod() * 8 <= int64_t(s.memory_bytes);
+}
+
 void dry_run(MPI_Comm comm, const Header& h, const mpi::BrickPlan& plan, const SvMeshSettings& s) {
   int rank = 0, nranks = 1;
   mpi::check(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank");
@@ -221,7 +236,8 @@ void dry_run(MPI_Comm comm, const Header& h, const mpi::BrickPlan& plan, const S
   for (const mpi::Brick& b : plan.bricks)
     if (!std::binary_search(done.begin(), done.end(), b.id)) todo.push_back(b);
   // Per voxel of a brick: the uint64 labels with halo (8), the read buffer, the marching-cubes output.
-  const auto sum = mpi::summarize_plan(plan, todo, nranks, 8, 8.0);
+  const bool ahead = read_ahead_fits(s);
+  const auto sum = mpi::summarize_plan(plan, todo, nranks, 8, 8.0, ahead ? 2 : 1);
   const auto uploaded = mpi::read_journals(s.exec_dir, kUploadStage, upload_signature(h, s));
   log::info("sv-meshes: dry run, nothing is read or written\n"
             "input {} {}, {} voxels\noutput {} (format {}, tars of at most {})\n"
@@ -232,6 +248,12 @@ void dry_run(MPI_Comm comm, const Header& h, const mpi::BrickPlan& plan, const S
             h.extension, mpi::human_bytes(double(s.tar_bytes)), s.mesh.smoothing, s.mesh.simplify.fraction,
             s.mesh.simplify.max_triangles, s.mesh.voxel_size[0], s.mesh.voxel_size[1], s.mesh.voxel_size[2], s.mesh.rescale[0],
             sum.text, uploaded.size(), mpi::human_bytes(double(s.memory_bytes)));
+  log::info("sv-meshes: {}", ahead ? fmt::format("each rank reads its next brick while it meshes the current one (2 x {} of "
+                                                 "labels, within memory-per-rank-mib {})",
+                                                 mpi::human_bytes(double(brick_label_bytes(s.brick_shape))),
+                                                 mpi::human_bytes(double(s.memory_bytes)))
+                                     : std::string("no read-ahead: two bricks of labels and their working memory exceed "
+                                                   "memory-per-rank-mib"));
 }
 
 }  // namespace
@@ -257,8 +279,16 @@ void sv_meshes(MPI_Comm comm, const SvSource& source, const SvMeshSettings& s) {
   opt.signature = brick_signature(plan, h, s);
   std::optional<labelindex::Mapping> agglo;
   if (!s.agglomerate.empty()) agglo = mpi::root_first(comm, [&] { return labelindex::load_mapping(s.agglomerate); });
-  mpi::BrickRunResult run =
-      mpi::run_bricks(comm, plan, opt, [&](const mpi::Brick& b) { return mesh_brick(*reader, h, s, agglo ? &*agglo : nullptr, b); });
+  // One read at a time (a DVID labelmap source holds one connection).
+  std::mutex read_mu;
+  const std::function<Array3<uint64_t>(const mpi::Brick&)> read = [&](const mpi::Brick& b) {
+    const std::lock_guard lock(read_mu);
+    return read_brick_labels(*reader, h, s, b);
+  };
+  const std::function<std::vector<std::byte>(const mpi::Brick&, Array3<uint64_t>)> mesh =
+      [&](const mpi::Brick& b, Array3<uint64_t> labels) { return mesh_brick(std::move(labels), h, s, agglo ? &*agglo : nullptr, b); };
+  mpi::BrickRunResult run = read_ahead_fits(s) ? mpi::run_bricks_overlapped<Array3<uint64_t>>(comm, plan, opt, read, mesh)
+                                               : mpi::run_bricks(comm, plan, opt, [&](const mpi::Brick& b) { return mesh(b, read(b)); });
 
   // Rank 0 totals every supervoxel's voxels and triangles, and sizes the exchange.
   mpi::Journal uploaded(comm, s.exec_dir, kUploadStage, upload_signature(h, s));

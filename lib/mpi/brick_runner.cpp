@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include "mpi/gather.hpp"
 #include "mpi/journal.hpp"
 #include "mpi/mpi_env.hpp"
+#include "mpi/brick_queue.hpp"
 #include "mpi/progress.hpp"
 #include "mpi/run_log.hpp"
 #include "mpi/stop_request.hpp"
@@ -72,50 +74,63 @@ BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOp
     }
   BrickRunResult out;
   out.skipped = plan.bricks.size() - todo.size();
+  const Schedule schedule = opt.schedule ? *opt.schedule : schedule_from_env();
   if (rank == 0) {
     if (out.skipped > 0)
       log::info("{}: resuming: skipping {} of {} bricks already done (journal in {})", opt.stage, out.skipped,
                 plan.bricks.size(), (opt.exec_dir / "journal").string());
-    log::info("{}: {} bricks to process on {} ranks", opt.stage, todo.size(), nranks);
+    log::info("{}: {} bricks to process on {} ranks ({} schedule)", opt.stage, todo.size(), nranks, schedule_name(schedule));
   }
 
-  const std::vector<std::vector<uint64_t>> all = assign_all(todo, nranks);
-  const std::vector<uint64_t>& mine = all[size_t(rank)];
+  ProgressTally progress(todo.size(), todo_voxels, opt.stage, opt.progress_interval);
+  BrickQueue queue(comm, todo, schedule, progress, opt.cost);
   RunLog timing(opt.exec_dir, opt.stage, rank);
-  if (rank == 0) {
-    std::vector<uint64_t> counts;
-    for (const auto& a : all) counts.push_back(a.size());
-    timing.start(nranks, plan.bricks.size(), todo.size(), todo_voxels, counts);
-  }
+  if (rank == 0) timing.start(nranks, plan.bricks.size(), todo.size(), todo_voxels, queue.static_counts());
   std::vector<Blob> local;
-  local.reserve(mine.size());
-  GlobalProgress progress(comm, todo.size(), todo_voxels, opt.stage, opt.progress_interval);
   int64_t done_here = 0;
-  for (uint64_t id : mine) {
-    if (const int sig = stop_signal()) {
-      log::warn("{}: {} received: starting no new brick ({} of this rank's {} done, {} abandoned)", opt.stage,
-                signal_name(sig), done_here, mine.size(), mine.size() - size_t(done_here));
-      break;
-    }
+  double busy_here = 0;
+  const auto stopping = [&] {
+    const int sig = stop_signal();
+    if (!sig) return false;
+    log::warn("{}: {} received: starting no new brick ({} done by this rank)", opt.stage, signal_name(sig), done_here);
+    queue.stop(sig);
+    return true;
+  };
+  std::optional<uint64_t> ahead;  // the next brick, being read while the current one is processed
+  while (!stopping()) {
+    const std::optional<uint64_t> id = ahead ? std::exchange(ahead, std::nullopt) : queue.next();
+    if (!id || stopping()) break;
     if (fail_after >= 0 && done_here >= fail_after)
       fail("{}: DFLOW_FAIL_AFTER_BRICKS={}: simulated failure after {} bricks (test hook)", opt.stage, fail_after,
            done_here);
-    const Brick& b = plan.bricks[id];
+    if (opt.read_ahead && (ahead = queue.try_next())) opt.read_ahead(plan.bricks[*ahead]);
+    const Brick& b = plan.bricks[*id];
     const auto t0 = std::chrono::steady_clock::now();
     if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    Blob blob{id, fn(b)};
-    write_file_durable(brick_result_path(opt.exec_dir, opt.stage, id), blob.data);
-    journal.record(id);
-    timing.brick(id, uint64_t(b.voxels()), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    Blob blob{*id, fn(b)};
+    write_file_durable(brick_result_path(opt.exec_dir, opt.stage, *id), blob.data);
+    journal.record(*id);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    timing.brick(*id, uint64_t(b.voxels()), seconds);
     local.push_back(std::move(blob));
-    progress.brick_done(uint64_t(b.voxels()));
+    queue.done(*id, uint64_t(b.voxels()), seconds);
     ++done_here;
+    busy_here += seconds;
   }
-  // Collective: whether any rank stopped early decides for all (each then throws, none waits).
-  const uint64_t stop = allreduce_max(comm, done_here < int64_t(mine.size()) ? uint64_t(stop_signal()) : 0);
-  out.processed = progress.finish().first;
-  if (stop) {
+  // One line per rank (which host did what shows in output.log; rank 0 sums them up below).
+  if (!todo.empty()) log::info("{}: this rank did {} brick{} in {:.2f} s", opt.stage, done_here, done_here == 1 ? "" : "s", busy_here);
+  out.balance = queue.finish();
+  // Collective: every rank learns how many bricks were done and whether any rank was asked to stop.
+  out.processed = allreduce_sum(comm, uint64_t(done_here));
+  const uint64_t stop = allreduce_max(comm, uint64_t(stop_signal()));
+  if (rank == 0) {
+    progress.log_final();
+    if (out.processed > 0)
+      log::info("{}: {} schedule, {}", opt.stage, schedule_name(schedule), out.balance.describe());
+  }
+  if (out.processed < todo.size()) {
     if (rank == 0) timing.end("interrupted", out.processed);
+    if (!stop) fail("{}: {} of {} bricks were processed, and no rank was asked to stop", opt.stage, out.processed, todo.size());
     throw StopRequested(fmt::format(
         "{}: interrupted by {} after {} of {} bricks ({} in this run); the journal holds every finished brick: run "
         "the stage again in {} to resume",

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "mpi/brick_queue.hpp"
 
 namespace dflow::mpi {
 
@@ -91,7 +92,7 @@ std::string human_bytes(double bytes) {
 }
 
 PlanSummary summarize_plan(const BrickPlan& plan, const std::vector<Brick>& todo, int nranks,
-                           size_t bytes_per_voxel, double working_bytes_per_voxel) {
+                           size_t bytes_per_voxel, double working_bytes_per_voxel, int bricks_held) {
   PlanSummary s;
   s.bricks = todo.size();
   const auto per_rank = assign_all(todo, nranks);
@@ -108,16 +109,22 @@ PlanSummary summarize_plan(const BrickPlan& plan, const std::vector<Brick>& todo
   int64_t max_voxels = 0;
   for (const Brick& b : todo) max_voxels = std::max(max_voxels, b.voxels());
   s.max_brick_bytes = max_voxels * static_cast<int64_t>(bytes_per_voxel);
-  s.est_rank_bytes = s.max_brick_bytes + static_cast<int64_t>(double(max_voxels) * working_bytes_per_voxel);
+  s.est_rank_bytes = s.max_brick_bytes * std::max(bricks_held, 1) + static_cast<int64_t>(double(max_voxels) * working_bytes_per_voxel);
+  const Schedule schedule = schedule_from_env();
   s.text = fmt::format(
       "volume {} ({} voxels), brick shape {}, block shape {}\n"
-      "bricks: {} to do of {} ({} ranks: {}..{} bricks per rank, at most {} voxels per rank)\n"
+      "bricks: {} to do of {} ({} ranks: {}..{} bricks per rank{}, at most {} voxels per rank)\n"
+      "schedule: {}\n"
       "bytes per brick: {} (full brick {}, {} B/voxel)\n"
-      "estimated memory per rank: {} (one brick plus {:.1f} B/voxel working memory)",
+      "estimated memory per rank: {} ({} plus {:.1f} B/voxel working memory)",
       plan.bounds, plan.bounds.volume(), plan.brick_shape, plan.block_shape, s.bricks, plan.bricks.size(), nranks,
-      s.min_per_rank, s.max_per_rank, s.max_rank_voxels, human_bytes(double(s.max_brick_bytes)),
+      s.min_per_rank, s.max_per_rank, schedule == Schedule::dynamic ? " if all bricks cost the same" : "", s.max_rank_voxels,
+      schedule == Schedule::dynamic
+          ? "dynamic (rank 0 hands out the bricks largest first to whichever rank is free; DFLOW_BRICK_SCHEDULE=static for fixed shares)"
+          : "static (DFLOW_BRICK_SCHEDULE=static: fixed shares, Z-order round robin by voxels)", human_bytes(double(s.max_brick_bytes)),
       human_bytes(double(plan.brick_shape.prod()) * double(bytes_per_voxel)), bytes_per_voxel,
-      human_bytes(double(s.est_rank_bytes)), working_bytes_per_voxel);
+      human_bytes(double(s.est_rank_bytes)),
+      bricks_held > 1 ? "two bricks: the one processed and the next, read meanwhile," : "one brick", working_bytes_per_voxel);
   return s;
 }
 

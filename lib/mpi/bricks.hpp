@@ -16,8 +16,9 @@
 // bricks at the volume edge count for what they hold. Interleaving (rather than giving each rank a
 // contiguous run of the Z-order) spreads spatially clustered content (empty margins, dense tissue)
 // over all ranks, which matters more than locality here: bricks are aligned to the input chunk grid
-// in the common case, so neighbouring bricks share no input chunks anyway. The design notes' dynamic
-// work queue would balance better still; a static plan keeps every rank's work reproducible.
+// in the common case, so neighbouring bricks share no input chunks anyway. This static plan is what
+// DFLOW_BRICK_SCHEDULE=static runs; by default run_bricks hands bricks out dynamically instead
+// (brick_queue.hpp), which also evens out bricks of unequal cost.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -59,7 +60,8 @@ std::vector<std::vector<uint64_t>> assign_all(const std::vector<Brick>& bricks, 
 
 // What the dry run prints: counts, bricks per rank, bytes per brick and an estimate of memory
 // per rank (`working_bytes_per_voxel` = bytes a stage keeps per voxel of the brick it works on,
-// on top of the voxels themselves).
+// on top of the voxels themselves; `bricks_held` = bricks whose voxels a rank holds at once: 2 when
+// the next brick is read while the current one is processed, run_bricks_overlapped).
 struct PlanSummary {
   size_t bricks = 0;
   size_t min_per_rank = 0, max_per_rank = 0;
@@ -69,7 +71,7 @@ struct PlanSummary {
   std::string text;  // multi-line human-readable summary
 };
 PlanSummary summarize_plan(const BrickPlan& plan, const std::vector<Brick>& todo, int nranks,
-                           size_t bytes_per_voxel, double working_bytes_per_voxel);
+                           size_t bytes_per_voxel, double working_bytes_per_voxel, int bricks_held = 1);
 
 // "1.5 GiB", "12.0 MiB", ...
 std::string human_bytes(double bytes);

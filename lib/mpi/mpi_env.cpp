@@ -1,6 +1,9 @@
 #include "mpi/mpi_env.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
+#include <thread>
 #include <cstdlib>
 #include <malloc.h>
 #include <string>
@@ -19,21 +22,27 @@ Env::Env(int& argc, char**& argv) {
   // zeroing again; keeping them in the heap lets the next brick reuse the memory.
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  // Our only one-sided MPI is GlobalProgress' three counters. Open MPI 4.1 picks osc/rdma, whose
-  // MPI_Win_allocate fails between hosts joined only by TCP (no RDMA BTL): MPI_ERR_WIN on some ranks,
-  // seen with two hosts under LSF. osc/sm (one host) and osc/pt2pt (any BTL) always work, and three
-  // counters need no RDMA. A user's own OMPI_MCA_osc still wins.
+  // Our own code uses no one-sided MPI any more (global progress moved to messages, progress.hpp), but
+  // a library might (MPI-IO). Open MPI 4.1 picks osc/rdma, whose MPI_Win_allocate fails between hosts
+  // joined only by TCP (no RDMA BTL): MPI_ERR_WIN on some ranks, seen with two hosts under LSF.
+  // osc/sm (one host) and osc/pt2pt (any BTL) always work. A user's own OMPI_MCA_osc still wins.
   ::setenv("OMPI_MCA_osc", "sm,pt2pt", 0);
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) {
     int provided = 0;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    // Stages call MPI only from the main thread while worker threads compute and post; that needs
-    // FUNNELED. An MPI that gives less would corrupt state silently, so refuse to run.
-    if (provided < MPI_THREAD_FUNNELED) {
-      fmt::print(stderr, "MPI: MPI_Init_thread provided thread level {} < MPI_THREAD_FUNNELED ({}); this MPI "
-                 "cannot run dvidflow's threaded stages\n", provided, MPI_THREAD_FUNNELED);
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
+    // Rank 0 runs the brick dispatcher and the progress counter on threads of their own (so no rank
+    // ever waits for rank 0's main thread to enter MPI), while its main thread works on bricks and
+    // calls MPI too: that needs MPI_THREAD_MULTIPLE. An MPI that gives less would corrupt state
+    // silently, so refuse to run.
+    if (provided < MPI_THREAD_MULTIPLE) {
+      int rank = 0;
+      MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+      if (rank == 0)
+        fmt::print(stderr, "MPI: MPI_Init_thread(MPI_THREAD_MULTIPLE) provided only thread level {} (MULTIPLE is {}); "
+                   "dvidflow's stages need an MPI built with thread support (Open MPI: ompi_info | grep "
+                   "MPI_THREAD_MULTIPLE)\n", provided, MPI_THREAD_MULTIPLE);
       MPI_Abort(MPI_COMM_WORLD, kAbortCode);
     }
   }
@@ -59,6 +68,21 @@ void check(int rc, const char* what) {
   int len = 0;
   MPI_Error_string(rc, msg, &len);
   fail("MPI: {} failed: {}", what, std::string(msg, static_cast<size_t>(len)));
+}
+
+void wait_polling(MPI_Request& request, const char* what, MPI_Status* status) {
+  PollBackoff backoff;
+  for (;;) {
+    int flag = 0;
+    check(MPI_Test(&request, &flag, status), what);
+    if (flag) return;
+    backoff.sleep();
+  }
+}
+
+void PollBackoff::sleep() {
+  std::this_thread::sleep_for(std::chrono::microseconds(us_));
+  us_ = std::min(us_ * 2, 2000);
 }
 
 int run(int& argc, char**& argv, const std::function<int(Env&)>& body) {

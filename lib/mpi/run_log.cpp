@@ -63,7 +63,7 @@ void RunLog::start(int ranks, uint64_t plan_bricks, uint64_t todo_bricks, uint64
                    const std::vector<uint64_t>& assigned) {
   append_line(phases_path(dir_.parent_path()),
               fmt::format("start\t{}\t{:.3f}\t{}\t{}\t{}\t{}\t{}\n", phase_, unix_now(), ranks, plan_bricks, todo_bricks,
-                          todo_voxels, fmt::join(assigned, ",")));
+                          todo_voxels, assigned.empty() ? std::string("dynamic") : fmt::format("{}", fmt::join(assigned, ","))));
 }
 
 void RunLog::brick(uint64_t id, uint64_t voxels, double seconds) {
@@ -99,8 +99,12 @@ std::vector<PhaseRecord> read_phases(const fs::path& exec_dir) {
         p.plan_bricks = std::stoull(f[4]);
         p.todo_bricks = std::stoull(f[5]);
         p.todo_voxels = std::stoull(f[6]);
-        std::stringstream counts(f[7]);
-        for (std::string c; std::getline(counts, c, ',');) p.assigned.push_back(std::stoull(c));
+        if (f[7] == "dynamic") {
+          p.schedule = "dynamic";
+        } else {
+          std::stringstream counts(f[7]);
+          for (std::string c; std::getline(counts, c, ',');) p.assigned.push_back(std::stoull(c));
+        }
         out.push_back(std::move(p));
         continue;
       }

@@ -4,7 +4,9 @@
 // write() each (O_APPEND), so a reader never needs the writer to have finished:
 //
 //   <exec-dir>/progress/phases.tsv      (rank 0; one "start" and, unless killed, one "end" per phase run)
-//     start <phase> <unix time> <ranks> <bricks in plan> <bricks to do> <voxels to do> <bricks per rank, comma-separated>
+//     start <phase> <unix time> <ranks> <bricks in plan> <bricks to do> <voxels to do> <schedule>
+//       <schedule>: "dynamic" (rank 0's brick queue hands bricks to whichever rank is free), or the fixed
+//       shares of the static schedule, bricks per rank comma-separated
 //     end   <phase> <unix time> <done|interrupted> <bricks processed>
 //   <exec-dir>/progress/<phase>.rank<R>.tsv   (each rank; one line per finished brick)
 //     <unix time> <brick id> <voxels> <seconds the brick took>
@@ -27,7 +29,8 @@ struct PhaseRecord {
   std::string status;      // "done", "interrupted", or "" (no end line)
   int ranks = 0;
   uint64_t plan_bricks = 0, todo_bricks = 0, todo_voxels = 0, processed = 0;
-  std::vector<uint64_t> assigned;  // bricks per rank in this run
+  std::string schedule = "static";  // or "dynamic"
+  std::vector<uint64_t> assigned;  // static schedule: bricks per rank in this run; dynamic: empty
 };
 
 struct BrickRecord {
@@ -46,7 +49,7 @@ class RunLog {
   RunLog& operator=(const RunLog&) = delete;
 
   void start(int ranks, uint64_t plan_bricks, uint64_t todo_bricks, uint64_t todo_voxels,
-             const std::vector<uint64_t>& assigned);                 // rank 0
+             const std::vector<uint64_t>& assigned);                 // rank 0; assigned empty = dynamic
   void brick(uint64_t id, uint64_t voxels, double seconds);          // every rank
   void end(const std::string& status, uint64_t processed);           // rank 0
 

@@ -53,7 +53,9 @@ TEST_CASE("passes: bricks carry as many levels as the budget allows") {
   CHECK(passes[0].last == 3);
   CHECK(passes[0].plan.brick_shape == Vec3::fill(512));
   CHECK(passes[0].plan.bricks.size() == 1);
-  CHECK(passes[0].memory_bytes == (int64_t{1} << 27) + (int64_t{1} << 27) / 7 + (int64_t{1} << 24));
+  // ... and the budget also holds the next brick and its slab, read while this one is processed.
+  CHECK(passes[0].read_ahead);
+  CHECK(passes[0].memory_bytes == (int64_t{1} << 27) + (int64_t{1} << 27) / 7 + (int64_t{1} << 24) + (int64_t{1} << 27) + (int64_t{1} << 24));
   CHECK(passes[1].base == 3);
   CHECK(passes[1].first == 4);
   CHECK(passes[1].last == 6);
@@ -70,6 +72,24 @@ TEST_CASE("passes: bricks carry as many levels as the budget allows") {
   const PyramidPass& p0 = passes[0];
   const mpi::Brick& b = p0.plan.bricks.back();
   CHECK(p0.logical_at(b, 1) == Box{floor_div(b.logical.lo, Vec3::fill(2)), floor_div(b.logical.hi, Vec3::fill(2))});
+}
+
+TEST_CASE("passes: the next brick is read meanwhile only when the budget holds it too") {
+  const Box box{{0, 0, 0}, {330, 290, 256}};
+  // 16 MiB: 128^3 bricks (2 MiB, levels, a 1 MiB slab) leave room for another brick and slab.
+  auto passes = plan_pyramid(chunked(box, 1, 16));
+  REQUIRE(passes.size() == 1);
+  CHECK(passes[0].read_ahead);
+  CHECK(passes[0].memory_bytes == estimate_memory(passes[0].plan.brick_shape, 64, false) + (int64_t{1} << 21) + (int64_t{1} << 20));
+  CHECK(describe(passes[0], 2).find("(with the next brick read meanwhile)") != std::string::npos);
+  // 1 MiB: one 64^3 brick with its slab (0.55 MiB) fits, two do not: read after processing, same plan.
+  passes = plan_pyramid(chunked(box, 0, 1));
+  REQUIRE(passes.size() == 1);
+  CHECK(passes[0].plan.brick_shape == Vec3::fill(64));
+  CHECK_FALSE(passes[0].read_ahead);
+  CHECK(passes[0].memory_bytes == estimate_memory(Vec3::fill(64), 64, false));
+  CHECK(passes[0].memory_bytes <= (int64_t{1} << 20));
+  CHECK(describe(passes[0], 2).find("(no read-ahead: the budget holds one brick)") != std::string::npos);
 }
 
 TEST_CASE("passes: levels whose chunk grids do not nest are split") {
