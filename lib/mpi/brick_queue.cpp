@@ -171,9 +171,10 @@ BrickQueue::BrickQueue(MPI_Comm comm, const std::vector<Brick>& todo, Schedule s
   check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
   check(MPI_Comm_size(comm_, &nranks_), "MPI_Comm_size");
   if (rank_ != 0) {
-    // One brick to start with and one to have at hand when it is done.
-    send_to_root(kWant, 2, 0, 0, 0);
-    owed_ = 2;
+    // One brick to start with; more at hand once this rank knows how long its bricks take (asking for
+    // two at once would give the first rank to ask the two most expensive bricks).
+    send_to_root(kWant, 1, 0, 0, 0);
+    owed_ = 1;
     return;
   }
   dispatcher_ = std::make_unique<Dispatcher>(comm_, nranks_, schedule, progress);

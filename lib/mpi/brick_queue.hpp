@@ -12,8 +12,9 @@
 // requests and hears "brick done (voxels, seconds)", which also feeds the global progress lines (a
 // ProgressTally) and each rank's busy time. Rank 0's main thread takes bricks in-process. The thread
 // polls with MPI_Iprobe and short sleeps, so it neither spins a core nor ever makes a rank wait for
-// rank 0's main thread. A rank keeps ids of bricks beyond the one it works on at hand (asked for ahead,
-// so the answer is there when it finishes): one for long bricks, as many as cover 0.1 s for short ones
+// rank 0's main thread. A rank starts with one brick; from then on it keeps ids of bricks beyond the one
+// it works on at hand (asked for ahead, so the answer is there when it finishes): one for long bricks,
+// as many as cover 0.1 s for short ones
 // (up to 16; on a busy node rank 0's thread may wait milliseconds for a core). A rank holding h bricks
 // gets another only while more than h bricks per rank are queued: near the end bricks go to free ranks.
 //

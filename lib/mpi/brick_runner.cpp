@@ -103,7 +103,8 @@ BrickRunResult run_bricks(MPI_Comm comm, const BrickPlan& plan, const BrickRunOp
     if (fail_after >= 0 && done_here >= fail_after)
       fail("{}: DFLOW_FAIL_AFTER_BRICKS={}: simulated failure after {} bricks (test hook)", opt.stage, fail_after,
            done_here);
-    if (opt.read_ahead && (ahead = queue.try_next())) opt.read_ahead(plan.bricks[*ahead]);
+    // Reading ahead starts with the second brick, as the other ranks' queue windows do (brick_queue.hpp).
+    if (opt.read_ahead && done_here > 0 && (ahead = queue.try_next())) opt.read_ahead(plan.bricks[*ahead]);
     const Brick& b = plan.bricks[*id];
     const auto t0 = std::chrono::steady_clock::now();
     if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
