@@ -10,24 +10,7 @@
 cmake_minimum_required(VERSION 3.25)
 set(DYNAMIC_BOUND 1.25)
 
-function(run_checked)
-  cmake_parse_arguments(R "" "OUT" "COMMAND;ENV" ${ARGN})
-  execute_process(COMMAND ${CMAKE_COMMAND} -E env ${R_ENV} ${R_COMMAND}
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 600)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${R_COMMAND}\n${out}\n${err}")
-  endif()
-  if(R_OUT)
-    set(${R_OUT} "${out}${err}" PARENT_SCOPE)
-  endif()
-endfunction()
-
-function(same_file a b)
-  execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${a} ${b} RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "${a} and ${b} differ")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/RunChecks.cmake)
 
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
